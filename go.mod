@@ -1,0 +1,3 @@
+module github.com/gentrace/gentrace-go
+
+go 1.24
