@@ -1,0 +1,97 @@
+package gentrace
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Sentinel errors for fixed conditions. Errors returned by this package wrap
+// them with details (the offending key, value or option), so test with
+// errors.Is.
+var (
+	// ErrMissingAPIKey reports that no API key was given with WithAPIKey and
+	// GENTRACE_API_KEY is unset or empty.
+	ErrMissingAPIKey = errors.New("gentrace: missing API key (set GENTRACE_API_KEY or use WithAPIKey)")
+
+	// ErrInvalidBaseURL reports a base URL that is not an absolute http(s)
+	// URL whose path is /api.
+	ErrInvalidBaseURL = errors.New("gentrace: invalid base URL")
+
+	// ErrInvalidOption reports an option with a value out of range.
+	ErrInvalidOption = errors.New("gentrace: invalid option")
+
+	// ErrNotInitialized reports use of a package-level function before Init.
+	ErrNotInitialized = errors.New("gentrace: not initialized (call gentrace.Init or use a Client from gentrace.New)")
+
+	// ErrClientClosed reports use of a Client after Shutdown.
+	ErrClientClosed = errors.New("gentrace: client is shut down")
+
+	// ErrQueueFull reports that a run was dropped because the delivery queue
+	// was full. The drop is counted in Stats.Dropped.
+	ErrQueueFull = errors.New("gentrace: delivery queue is full, run dropped")
+
+	// ErrEmptySlug reports an empty pipeline slug.
+	ErrEmptySlug = errors.New("gentrace: pipeline slug is empty")
+
+	// ErrInvalidRunID reports a run ID (such as a previous run ID) that is not
+	// a UUID.
+	ErrInvalidRunID = errors.New("gentrace: invalid run ID")
+
+	// ErrInvalidMetadata reports a metadata value that is not one of the
+	// value objects of the Gentrace API.
+	ErrInvalidMetadata = errors.New("gentrace: invalid metadata")
+
+	// ErrInvalidRender reports a step render setting that is not
+	// {type: "html", key} with key naming a top-level output key.
+	ErrInvalidRender = errors.New("gentrace: invalid render")
+
+	// ErrInvalidCost reports an outputs "cost" that is not
+	// {"type": "dollars"|"cents", "value": N} with N finite and >= 0.
+	ErrInvalidCost = errors.New("gentrace: invalid cost")
+
+	// ErrInvalidStep reports a step that cannot be recorded as given, such as
+	// one whose inputs or outputs cannot be encoded as JSON.
+	ErrInvalidStep = errors.New("gentrace: invalid step")
+
+	// ErrStepUserID reports a user ID set on a single step of a runner. A user
+	// ID belongs to the whole run: set it in RunContext or with WithUser.
+	ErrStepUserID = errors.New("gentrace: a user ID belongs to the run, not to one step (set it in RunContext or with gentrace.WithUser)")
+
+	// ErrRunSubmitted reports a change to a runner after Submit.
+	ErrRunSubmitted = errors.New("gentrace: run already submitted")
+)
+
+// APIError is a non-2xx answer from the Gentrace API. Submit returns it when
+// asked to wait for the server; background delivery reports it to the error
+// handler or logger.
+type APIError struct {
+	// Method and Path name the request, such as "POST" and "/v1/run".
+	Method string
+	Path   string
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// Message is the "message" of a JSON answer, or the start of the body.
+	Message string
+	// RequestID is the server's request ID header, when it sent one.
+	RequestID string
+}
+
+// Error implements error.
+func (e *APIError) Error() string {
+	msg := fmt.Sprintf("gentrace: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	if e.RequestID != "" {
+		msg += " (request ID " + e.RequestID + ")"
+	}
+	return msg
+}
+
+// Temporary reports whether the request may succeed if retried: 429 and 5xx
+// other than 501.
+func (e *APIError) Temporary() bool {
+	return e.StatusCode == http.StatusTooManyRequests ||
+		(e.StatusCode >= 500 && e.StatusCode != http.StatusNotImplemented)
+}
