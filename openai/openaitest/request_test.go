@@ -1,0 +1,91 @@
+package openaitest_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gentrace/gentrace-go/openai/openaitest"
+	openai "github.com/sashabaranov/go-openai"
+)
+
+func TestRequestsAreRecorded(t *testing.T) {
+	t.Parallel()
+	srv, c := newServer(t)
+	ctx := context.Background()
+
+	req := chatRequest("gpt-4o", "You are terse.", "Hello", "What's up?")
+	req.Temperature = 0.5
+	if _, err := c.CreateChatCompletion(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := collectChat(t, c, chatRequest("gpt-4o-mini", "Hi")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateCompletion(ctx, openai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "Once"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateEmbeddings(ctx, openai.EmbeddingRequestStrings{Input: []string{"a", "b"}, Model: openai.SmallEmbedding3}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Moderations(ctx, openai.ModerationRequest{Input: "hug"}); err != nil {
+		t.Fatal(err)
+	}
+
+	got := srv.Requests()
+	if len(got) != 5 {
+		t.Fatalf("%d requests recorded, want 5", len(got))
+	}
+	for _, r := range got {
+		if r.Method != "POST" || r.Header.Get("Authorization") != "Bearer test-key" || r.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("request %s %s headers %v", r.Method, r.Route, r.Header)
+		}
+	}
+
+	chat, err := got[0].ChatCompletionRequest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Route != openaitest.RouteChatCompletions || got[0].Model != "gpt-4o" || got[0].Stream ||
+		len(chat.Messages) != 3 || chat.Messages[2].Content != "What's up?" || chat.Temperature != 0.5 {
+		t.Errorf("chat request %+v decoded as %+v", got[0], chat)
+	}
+	if !got[1].Stream || got[1].Model != "gpt-4o-mini" || got[1].Header.Get("Accept") != "text/event-stream" {
+		t.Errorf("stream request %+v", got[1])
+	}
+	completion, err := got[2].CompletionRequest()
+	if err != nil || got[2].Route != openaitest.RouteCompletions || completion.Prompt != "Once" {
+		t.Errorf("completion request %+v, %v", completion, err)
+	}
+	embedding, err := got[3].EmbeddingRequest()
+	if inputs, ok := embedding.Input.([]any); err != nil || !ok || len(inputs) != 2 || embedding.Model != openai.SmallEmbedding3 {
+		t.Errorf("embedding request %+v, %v", embedding, err)
+	}
+	moderation, err := got[4].ModerationRequest()
+	if err != nil || moderation.Input != "hug" {
+		t.Errorf("moderation request %+v, %v", moderation, err)
+	}
+	var raw map[string]any
+	if err := got[0].Decode(&raw); err != nil || raw["temperature"] != 0.5 {
+		t.Errorf("Decode: %v, %v", raw, err)
+	}
+
+	srv.Reset()
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests after Reset", n)
+	}
+}
+
+func TestRequestsIsASnapshot(t *testing.T) {
+	t.Parallel()
+	srv, c := newServer(t)
+	if _, err := c.CreateChatCompletion(context.Background(), chatRequest("gpt-4o", "Hi")); err != nil {
+		t.Fatal(err)
+	}
+	snap := srv.Requests()
+	if _, err := c.CreateChatCompletion(context.Background(), chatRequest("gpt-4o", "Hi")); err != nil {
+		t.Fatal(err)
+	}
+	if len(snap) != 1 || len(srv.Requests()) != 2 {
+		t.Errorf("snapshot has %d, server %d", len(snap), len(srv.Requests()))
+	}
+}
