@@ -60,6 +60,11 @@ var (
 
 	// ErrRunSubmitted reports a change to a runner after Submit.
 	ErrRunSubmitted = errors.New("gentrace: run already submitted")
+
+	// ErrInvalidTestResult reports test runs that cannot be submitted as given:
+	// test cases and outputs of different lengths, a test case without an ID,
+	// or inputs or outputs that cannot be encoded as JSON.
+	ErrInvalidTestResult = errors.New("gentrace: invalid test result")
 )
 
 // APIError is a non-2xx answer from the Gentrace API. Submit returns it when

@@ -67,6 +67,9 @@ func New(opts ...Option) (*Client, error) {
 		cfg.logger = slog.Default()
 	}
 	c := &Client{cfg: cfg, logger: cfg.logger, transport: newTransport(&cfg)}
+	// Only the transport keeps the key, behind a pointer, so printing a
+	// Client (even with %+v of the struct) cannot show it.
+	c.cfg.apiKey = ""
 	c.queue = delivery.New(delivery.Config{
 		Size:    cfg.queueSize,
 		Workers: cfg.workers,
@@ -209,7 +212,9 @@ func (c *Client) Flush(ctx context.Context) error {
 // ErrClientClosed.
 func (c *Client) Shutdown(ctx context.Context) error {
 	c.isClosed.Store(true)
-	return c.queue.Shutdown(ctx)
+	err := c.queue.Shutdown(ctx)
+	c.transport.client.HTTPClient.CloseIdleConnections()
+	return err
 }
 
 var defaultClient atomic.Pointer[Client]

@@ -30,6 +30,10 @@ const (
 	DefaultRequestTimeout = 30 * time.Second
 )
 
+// DefaultTestConcurrency is how many test cases RunTest runs at once unless
+// WithConcurrency says otherwise.
+const DefaultTestConcurrency = 4
+
 // Option configures a Client in New or Init.
 type Option func(*config) error
 

@@ -21,8 +21,10 @@ import (
 const (
 	// maxRetryAfter caps how long a Retry-After header can make one wait.
 	maxRetryAfter = time.Minute
-	// maxResponseBody caps how much of an answer is read.
-	maxResponseBody = 1 << 20
+	// maxErrorBody caps how much of an error answer is read, and
+	// maxResponseBody how much of a successful one (test cases can be many).
+	maxErrorBody    = 1 << 20
+	maxResponseBody = 64 << 20
 )
 
 // transport sends requests to the Gentrace API with retries.
@@ -150,9 +152,19 @@ func (t *transport) do(ctx context.Context, method, path string, body []byte, ou
 		return fmt.Errorf("gentrace: %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	limit := int64(maxResponseBody)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		limit = maxErrorBody
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return fmt.Errorf("gentrace: %s %s: reading answer: %w", method, path, err)
+	}
+	if int64(len(data)) > limit {
+		if limit == maxResponseBody {
+			return fmt.Errorf("gentrace: %s %s: answer larger than %d MiB", method, path, limit>>20)
+		}
+		data = data[:limit]
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return &APIError{
