@@ -1,0 +1,93 @@
+package gentrace
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/gentrace/gentrace-go/gentracetest"
+)
+
+// BenchmarkSubmit measures what a caller pays to record and hand over a run:
+// Start, one Checkpoint and Submit. Delivery happens on other goroutines
+// against a loopback server that answers at once.
+func BenchmarkSubmit(b *testing.B) {
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"pipelineRunId":"x"}`)
+	}))
+	defer sink.Close()
+	for _, steps := range []int{0, 1, 5} {
+		b.Run(fmt.Sprintf("steps=%d", steps), func(b *testing.B) {
+			c, err := New(WithAPIKey("k"), WithBaseURL(sink.URL+"/api"), WithQueueSize(b.N+1),
+				WithLogger(slog.New(slog.DiscardHandler)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Shutdown(context.Background())
+			p, _ := c.NewPipeline("bench")
+			ctx := context.Background()
+			inputs := map[string]any{"question": "What is the capital of France?"}
+			outputs := map[string]any{"answer": "Paris"}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				r, err := p.Start(ctx, RunContext{UserID: "u1"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for range steps {
+					if err := r.Checkpoint(inputs, outputs); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, err := r.Submit(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			if err := c.Flush(ctx); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
+// BenchmarkDelivery measures delivery throughput: runs of three steps
+// submitted and flushed to gentracetest, reported as runs/s.
+func BenchmarkDelivery(b *testing.B) {
+	srv := gentracetest.NewServer()
+	defer srv.Close()
+	c, err := New(WithAPIKey(srv.APIKey), WithBaseURL(srv.URL), WithQueueSize(b.N+1),
+		WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Shutdown(context.Background())
+	p, _ := c.NewPipeline("bench")
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		r, _ := p.Start(ctx, RunContext{Metadata: Metadata{"i": String(fmt.Sprint(i))}})
+		for range 3 {
+			_ = r.Checkpoint(map[string]any{"q": "question"}, map[string]any{"a": "answer"})
+		}
+		if _, err := r.Submit(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := c.Flush(ctx); err != nil {
+		b.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if got := srv.Stats().Stored; got != b.N {
+		b.Fatalf("server stored %d runs, want %d", got, b.N)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "runs/s")
+}
