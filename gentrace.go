@@ -143,7 +143,7 @@ func (c *Client) report(err error) {
 func (c *Client) enqueue(run *runSnapshot, done chan error) error {
 	job := delivery.Job{
 		ID:     run.id,
-		Encode: func() ([]byte, error) { return run.encode(c.cfg.transform) },
+		Encode: func() ([]byte, error) { return run.encode(c.cfg.transform, c.cfg.observers) },
 	}
 	if done != nil {
 		job.Done = done

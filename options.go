@@ -52,6 +52,7 @@ type config struct {
 	retryWaitMax time.Duration
 	now          func() time.Time
 	transform    func(*Step)
+	observers    []Observer
 }
 
 // WithAPIKey sets the Gentrace API key, overriding GENTRACE_API_KEY.
@@ -169,6 +170,18 @@ func WithClock(now func() time.Time) Option {
 func WithTransform(fn func(*Step)) Option {
 	return func(c *config) error {
 		c.transform = fn
+		return nil
+	}
+}
+
+// WithObserver adds an observer of runs, such as the OpenTelemetry
+// exporter of package github.com/gentrace/gentrace-go/otel.
+func WithObserver(o Observer) Option {
+	return func(c *config) error {
+		if o == nil {
+			return fmt.Errorf("%w: WithObserver(nil)", ErrInvalidOption)
+		}
+		c.observers = append(c.observers, o)
 		return nil
 	}
 }

@@ -104,14 +104,22 @@ func (p *Pipeline) Start(ctx context.Context, rc RunContext) (*Runner, error) {
 		userID = attrs.UserID
 	}
 	now := p.client.now()
-	return &Runner{
+	r := &Runner{
 		client:        p.client,
 		slug:          p.slug,
 		id:            uuid.NewString(),
 		userID:        userID,
 		previousRunID: prev,
 		metadata:      meta,
+		attrs:         attrs,
 		start:         now,
 		lastEnd:       now,
-	}, nil
+	}
+	if obs := p.client.cfg.observers; len(obs) > 0 {
+		r.observed = make([]any, len(obs))
+		for i, o := range obs {
+			r.observed[i] = o.StartRun(ctx, r.id)
+		}
+	}
+	return r, nil
 }

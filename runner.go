@@ -20,6 +20,8 @@ type Runner struct {
 	userID        string
 	previousRunID string
 	metadata      Metadata
+	attrs         Attributes
+	observed      []any // observers' states, in the client's observer order
 	start         time.Time
 
 	mu        sync.Mutex
@@ -274,6 +276,10 @@ func (r *Runner) Submit(ctx context.Context, opts ...SubmitOption) (string, erro
 		metadata:      maps.Clone(r.metadata),
 		steps:         append([]*stepEntry(nil), r.steps...),
 		err:           r.err,
+		attrs:         r.attrs,
+		observed:      r.observed,
+		start:         r.start,
+		end:           r.end,
 	}
 	r.mu.Unlock()
 	var done chan error

@@ -44,6 +44,10 @@ type Step struct {
 	Usage *Usage
 	// TimeToFirstToken is the delay until a stream's first chunk, or 0.
 	TimeToFirstToken time.Duration
+	// Attributes are the context attributes of the call that made the
+	// step (see WithAttributes), for observers such as tracing; they are
+	// not sent to Gentrace with the step.
+	Attributes Attributes
 	// Complete, when set, is called once before the step is read or
 	// delivered, off the caller's path, to fill in what is costly to
 	// compute (such as estimated token usage). Copies returned by

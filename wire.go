@@ -20,6 +20,9 @@ type runSnapshot struct {
 	metadata      Metadata
 	steps         []*stepEntry
 	err           string
+	attrs         Attributes
+	observed      []any
+	start, end    time.Time
 }
 
 type wireRun struct {
@@ -52,7 +55,7 @@ type wireStepContext struct {
 
 // encode completes the run's steps, applies the transform and returns the
 // request body of POST /v1/run.
-func (s *runSnapshot) encode(transform func(*Step)) ([]byte, error) {
+func (s *runSnapshot) encode(transform func(*Step), observers []Observer) ([]byte, error) {
 	run := wireRun{
 		ID:               s.id,
 		Slug:             s.slug,
@@ -62,10 +65,17 @@ func (s *runSnapshot) encode(transform func(*Step)) ([]byte, error) {
 		Error:            nullable(s.err),
 	}
 	stepMeta := make([]Metadata, len(s.steps))
+	var steps []Step
+	if len(observers) > 0 {
+		steps = make([]Step, len(s.steps))
+	}
 	for i, e := range s.steps {
 		step := *e.completed()
 		if transform != nil {
 			transform(&step)
+		}
+		if steps != nil {
+			steps[i] = step
 		}
 		if err := step.validateOutputs(); err != nil {
 			return nil, fmt.Errorf("step %d (%s): %w", i, step.Invocation, err)
@@ -85,6 +95,13 @@ func (s *runSnapshot) encode(transform func(*Step)) ([]byte, error) {
 		}
 	}
 	run.Metadata = MergeMetadata(s.metadata, stepMeta...)
+	for i, o := range observers {
+		o.EndRun(s.observed[i], RunRecord{
+			ID: s.id, Slug: s.slug, UserID: s.userID, PreviousRunID: s.previousRunID,
+			Metadata: run.Metadata, Attributes: s.attrs, Start: s.start, End: s.end,
+			Steps: steps, Error: s.err,
+		})
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
