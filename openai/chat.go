@@ -1,0 +1,205 @@
+package openai
+
+import (
+	"context"
+
+	gentrace "github.com/gentrace/gentrace-go"
+	"github.com/gentrace/gentrace-go/internal/tokens"
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// ChatCompletionResponse is go-openai's response with the ID of the run the
+// call was recorded in (simple mode; "" otherwise).
+type ChatCompletionResponse struct {
+	openai.ChatCompletionResponse
+	PipelineRunID string
+}
+
+// CreateChatCompletion is go-openai's CreateChatCompletion, recorded as an
+// openai_createChatCompletion step with its cost and latency. OpenAI's
+// errors are recorded and returned unchanged. Errors in the call options
+// (see ErrRunOption, ErrTemplate, gentrace.ErrStepUserID) are returned
+// before anything is sent.
+func (c *Client) CreateChatCompletion(ctx context.Context, request openai.ChatCompletionRequest, opts ...CallOption) (ChatCompletionResponse, error) {
+	cc := c.config(opts)
+	k, err := c.begin(ctx, cc)
+	if err != nil {
+		return ChatCompletionResponse{}, err
+	}
+	msgs, tmpl, err := renderMessages(request.Messages, cc.contentInputs)
+	if err != nil {
+		return ChatCompletionResponse{}, err
+	}
+	request.Messages = msgs
+	if k == nil {
+		resp, err := c.oc.CreateChatCompletion(ctx, request)
+		return ChatCompletionResponse{ChatCompletionResponse: resp}, err
+	}
+	start := k.runner.Now()
+	resp, err := c.oc.CreateChatCompletion(ctx, request)
+	end := k.runner.Now()
+
+	rec := &chatRecord{client: c, request: snapshotChatRequest(request), templates: tmpl}
+	if err == nil {
+		snap := snapshotChatResponse(resp)
+		rec.response = &snap
+	}
+	s := newStep(InvocationChatCompletion, start, end, err)
+	s.Complete = rec.complete
+	k.record(s)
+	return ChatCompletionResponse{ChatCompletionResponse: resp, PipelineRunID: k.runID()}, err
+}
+
+// chatRecord holds snapshots of one chat call until its step is completed.
+type chatRecord struct {
+	client    *Client
+	request   openai.ChatCompletionRequest
+	templates *chatTemplates
+	response  *openai.ChatCompletionResponse // nil on error
+	stream    *chatAggregate                 // for streams
+}
+
+var chatInputKeys = []string{"messages", "user", "tools"}
+
+// complete fills the step's inputs, model params, outputs, usage and cost.
+func (r *chatRecord) complete(s *gentrace.Step) {
+	s.Inputs, s.ModelParams = split(r.request, chatInputKeys...)
+	r.templates.record(s.Inputs, s.ModelParams)
+	model := r.request.Model
+	switch {
+	case r.response != nil:
+		s.Outputs = object(r.response)
+		if r.response.Model != "" {
+			model = r.response.Model
+		}
+		s.Usage = usageOf(&r.response.Usage)
+	case r.stream != nil:
+		resp := r.stream.response()
+		s.Outputs = object(resp)
+		if r.stream.closedEarly {
+			s.Outputs["closedEarly"] = true
+		}
+		if resp.Model != "" {
+			model = resp.Model
+		}
+		s.Usage = usageOf(r.stream.usage)
+		if s.Usage == nil && r.stream.chunks > 0 {
+			s.Usage = r.estimate(model, resp)
+			s.Outputs["usage"] = usageOutput(s.Usage)
+			s.Outputs["usageEstimated"] = true
+		}
+	default:
+		s.Outputs = map[string]any{}
+	}
+	r.client.price(s, model)
+}
+
+// estimate counts tokens with tiktoken for a stream that sent no usage.
+func (r *chatRecord) estimate(model string, resp openai.ChatCompletionResponse) *gentrace.Usage {
+	prompt := tokens.ChatPrompt(model, r.request.Messages, r.request.Tools)
+	completion := 0
+	for _, ch := range resp.Choices {
+		completion += tokens.CompletionMessage(model, ch.Message)
+	}
+	return &gentrace.Usage{
+		PromptTokens:     prompt,
+		CompletionTokens: completion,
+		TotalTokens:      prompt + completion,
+		Estimated:        true,
+	}
+}
+
+// ChatCompletionStream is go-openai's chat stream, recorded: Recv passes
+// every chunk on at once and unchanged while the step is assembled on the
+// side; the step is recorded when the stream ends, fails or is closed.
+// PipelineRunID is set as soon as the stream opens (simple mode).
+type ChatCompletionStream struct {
+	stream        *openai.ChatCompletionStream
+	PipelineRunID string
+	rec           *streamRecorder
+}
+
+// CreateChatCompletionStream is go-openai's CreateChatCompletionStream,
+// recorded as an openai_createChatCompletion step once the stream ends.
+// Time to first token is measured. When the stream carries no usage, token
+// counts are estimated with tiktoken when the step is completed, off the
+// caller's path, and marked Estimated.
+func (c *Client) CreateChatCompletionStream(ctx context.Context, request openai.ChatCompletionRequest, opts ...CallOption) (*ChatCompletionStream, error) {
+	cc := c.config(opts)
+	k, err := c.begin(ctx, cc)
+	if err != nil {
+		return nil, err
+	}
+	msgs, tmpl, err := renderMessages(request.Messages, cc.contentInputs)
+	if err != nil {
+		return nil, err
+	}
+	request.Messages = msgs
+	hideUsage := false
+	if cc.exactUsage && (request.StreamOptions == nil || !request.StreamOptions.IncludeUsage) {
+		so := openai.StreamOptions{IncludeUsage: true}
+		if request.StreamOptions != nil {
+			so = *request.StreamOptions
+			so.IncludeUsage = true
+		}
+		request.StreamOptions = &so
+		hideUsage = true
+	}
+	if k == nil {
+		stream, err := c.oc.CreateChatCompletionStream(ctx, request)
+		if err != nil {
+			return nil, err
+		}
+		return &ChatCompletionStream{stream: stream, rec: &streamRecorder{hideUsage: hideUsage}}, nil
+	}
+	start := k.runner.Now()
+	stream, err := c.oc.CreateChatCompletionStream(ctx, request)
+	request.Stream = true
+	rec := &chatRecord{client: c, request: snapshotChatRequest(request), templates: tmpl, stream: &chatAggregate{}}
+	if err != nil {
+		s := newStep(InvocationChatCompletion, start, k.runner.Now(), err)
+		rec.stream = nil
+		s.Complete = rec.complete
+		k.record(s)
+		return nil, err
+	}
+	sr := &streamRecorder{call: k, start: start, hideUsage: hideUsage, invocation: InvocationChatCompletion,
+		complete: rec.complete, closedEarly: &rec.stream.closedEarly, chat: rec.stream}
+	return &ChatCompletionStream{stream: stream, PipelineRunID: k.runID(), rec: sr}, nil
+}
+
+// Recv returns the next chunk exactly as go-openai does, io.EOF at the end.
+func (s *ChatCompletionStream) Recv() (openai.ChatCompletionStreamResponse, error) {
+	for {
+		resp, err := s.stream.Recv()
+		if s.rec.call == nil && !s.rec.hideUsage {
+			return resp, err
+		}
+		if err != nil {
+			s.rec.finish(err)
+			return resp, err
+		}
+		usageOnly := len(resp.Choices) == 0 && resp.Usage != nil
+		s.rec.observeChat(&resp)
+		if usageOnly && s.rec.hideUsage {
+			continue
+		}
+		return resp, nil
+	}
+}
+
+// Close closes the stream, as go-openai's Close. Closing before the end is
+// recorded as an early close, never as a complete answer.
+func (s *ChatCompletionStream) Close() error {
+	err := s.stream.Close()
+	s.rec.finish(errClosedEarly)
+	return err
+}
+
+// Header returns the HTTP headers of the response.
+func (s *ChatCompletionStream) Header() map[string][]string { return s.stream.Header() }
+
+// GetRateLimitHeaders returns OpenAI's rate limit headers.
+func (s *ChatCompletionStream) GetRateLimitHeaders() openai.RateLimitHeaders {
+	return s.stream.GetRateLimitHeaders()
+}

@@ -1,0 +1,53 @@
+/*
+Package openai wraps github.com/sashabaranov/go-openai so that every call is
+recorded as a Gentrace step with its cost and latency. The methods keep
+go-openai's names, parameters, responses (embedded, with a PipelineRunID
+added) and error values, so switching is a change of constructor:
+
+	client := openai.NewClient(os.Getenv("OPENAI_API_KEY"))
+
+Import it under another name when go-openai's package is imported too:
+
+	import (
+		gogpt "github.com/sashabaranov/go-openai"
+		"github.com/gentrace/gentrace-go/openai"
+	)
+
+# Simple mode
+
+A call with [WithPipelineSlug] becomes a one-step run submitted on its own;
+the response carries its PipelineRunID (a stream carries it as soon as it
+opens). [WithUserID], [WithMetadata] and [WithPreviousRunID] reach the run.
+Without a slug and without a runner, nothing is recorded.
+
+# Advanced mode
+
+[Client.ForRunner] binds the client to a gentrace.Runner: every call adds
+a step to that run, which the runner submits.
+
+# What a step records
+
+Chat: inputs are the (rendered) messages, user, tools and template inputs;
+model params are every other request field plus the templates; outputs are
+the response. Embeddings and moderations: inputs are the request without
+model, model params are {model}. Values are snapshotted when the call
+returns. OpenAI's errors are recorded on the step and returned unchanged.
+
+# Streams
+
+Recv passes every chunk on at once and unchanged. The step aggregates all
+choices by index, tool calls by their index, each choice's finish reason
+and the usage when present; it is recorded when the stream ends, fails or
+is closed early (recorded with "closedEarly": true and null finish
+reasons). Time to first token is measured.
+
+# Cost and token estimation
+
+Cost in US dollars comes from [DefaultPrices], an embedded dated table:
+the exact model first, then its alias, then the longest known prefix. An
+unknown model has no cost and is logged once. When a stream carries no
+usage, tokens are counted with tiktoken when the step is completed, off
+the caller's path, and marked Estimated; [WithExactStreamUsage] asks
+OpenAI for exact usage instead and hides the extra chunk.
+*/
+package openai
