@@ -178,9 +178,13 @@ func TestBackendDownThenBackDeliversEveryRunOnce(t *testing.T) {
 	}
 	wg.Wait()
 	close(ids)
-	srv.SetDown(false)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	// Stay down until deliveries have failed, so that retries are exercised.
+	if err := srv.WaitFor(ctx, func(s gentracetest.Stats) bool { return s.Faults >= 20 }); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetDown(false)
 	if err := c.Flush(ctx); err != nil {
 		t.Fatalf("Flush = %v", err)
 	}

@@ -37,7 +37,7 @@ func (c *Client) NewPipeline(slug string, opts ...PipelineOption) (*Pipeline, er
 		opt(p)
 	}
 	if err := p.metadata.Validate(); err != nil {
-		return nil, fmt.Errorf("pipeline %q: %w", slug, err)
+		return nil, err
 	}
 	return p, nil
 }
@@ -81,7 +81,7 @@ func (p *Pipeline) Start(ctx context.Context, rc RunContext) (*Runner, error) {
 		return nil, ErrClientClosed
 	}
 	if err := rc.Metadata.Validate(); err != nil {
-		return nil, fmt.Errorf("run of %q: %w", p.slug, err)
+		return nil, err
 	}
 	prev := ""
 	if rc.PreviousRunID != "" {

@@ -76,7 +76,7 @@ func (r *Runner) Record(s Step) error {
 		return fmt.Errorf("%w: step user ID %q, run user ID %q", ErrStepUserID, s.UserID, r.userID)
 	}
 	if err := s.Metadata.Validate(); err != nil {
-		return fmt.Errorf("step: %w", err)
+		return err
 	}
 	if s.ProviderName == "" {
 		s.ProviderName = Undeclared
@@ -91,7 +91,7 @@ func (r *Runner) Record(s Step) error {
 	}
 	if s.Complete == nil {
 		if err := s.validateOutputs(); err != nil {
-			return fmt.Errorf("step: %w", err)
+			return err
 		}
 	}
 	now := r.client.now()
@@ -168,10 +168,10 @@ func newStep(inputs map[string]any, opts []StepOption) (Step, error) {
 		opt(&s)
 	}
 	if err := s.Metadata.Validate(); err != nil {
-		return Step{}, fmt.Errorf("step: %w", err)
+		return Step{}, err
 	}
 	if s.Render != nil && (s.Render.Type != "html" || s.Render.Key == "") {
-		return Step{}, fmt.Errorf("step: %w: want type \"html\" and a non-empty key", ErrInvalidRender)
+		return Step{}, fmt.Errorf("%w: want type \"html\" and a non-empty key", ErrInvalidRender)
 	}
 	var err error
 	if s.Inputs, err = snapshotObject(inputs); err != nil {
