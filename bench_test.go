@@ -91,3 +91,26 @@ func BenchmarkDelivery(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "runs/s")
 }
+
+// BenchmarkCheckpoint measures recording alone: one Checkpoint with small
+// inputs and outputs, snapshotted as JSON.
+func BenchmarkCheckpoint(b *testing.B) {
+	c, err := New(WithAPIKey("k"), WithBaseURL("http://127.0.0.1:1/api"), WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Shutdown(context.Background())
+	p, _ := c.NewPipeline("bench")
+	inputs := map[string]any{"question": "What is the capital of France?", "n": 3}
+	outputs := map[string]any{"answer": "Paris", "sources": []string{"a", "b"}}
+	b.ReportAllocs()
+	r, _ := p.Start(context.Background(), RunContext{})
+	for i := range b.N {
+		if i%1000 == 0 {
+			r, _ = p.Start(context.Background(), RunContext{})
+		}
+		if err := r.Checkpoint(inputs, outputs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

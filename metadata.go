@@ -94,12 +94,16 @@ func (v MetadataValue) validate() error {
 // Validate reports the first invalid value, in key order, as an error that
 // wraps ErrInvalidMetadata and names the key.
 func (m Metadata) Validate() error {
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		if err := m[k].validate(); err != nil {
-			return fmt.Errorf("%w: key %q: %v", ErrInvalidMetadata, k, err)
+	bad, found := "", false
+	for k, v := range m {
+		if (!found || k < bad) && v.validate() != nil {
+			bad, found = k, true
 		}
 	}
-	return nil
+	if !found {
+		return nil
+	}
+	return fmt.Errorf("%w: key %q: %v", ErrInvalidMetadata, bad, m[bad].validate())
 }
 
 type wireMetadataValue struct {

@@ -137,6 +137,18 @@ func snapshotObject(v any) (map[string]any, error) {
 	if v == nil {
 		return map[string]any{}, nil
 	}
+	if m, ok := v.(map[string]any); ok {
+		// The common case: encode each value, no second parse.
+		out := make(map[string]any, len(m))
+		for k, val := range m {
+			data, err := json.Marshal(val)
+			if err != nil {
+				return nil, fmt.Errorf("key %q: %v", k, err)
+			}
+			out[k] = json.RawMessage(data)
+		}
+		return out, nil
+	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
