@@ -141,7 +141,7 @@ func snapshotObject(v any) (map[string]any, error) {
 		// The common case: encode each value, no second parse.
 		out := make(map[string]any, len(m))
 		for k, val := range m {
-			data, err := json.Marshal(val)
+			data, err := marshal(val)
 			if err != nil {
 				return nil, fmt.Errorf("key %q: %v", k, err)
 			}
@@ -149,7 +149,7 @@ func snapshotObject(v any) (map[string]any, error) {
 		}
 		return out, nil
 	}
-	data, err := json.Marshal(v)
+	data, err := marshal(v)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +165,18 @@ func snapshotObject(v any) (map[string]any, error) {
 		out[k] = raw
 	}
 	return out, nil
+}
+
+// marshal encodes v as JSON without escaping HTML characters, so that
+// payloads read as the values did.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // stepEntry is a recorded step and the once that completes it.
