@@ -56,7 +56,8 @@ func TestContextReadersOnEmptyContext(t *testing.T) {
 	if id, ok := UserFromContext(context.Background()); ok || id != "" {
 		t.Errorf("UserFromContext = %q, %v", id, ok)
 	}
-	if id, ok := SessionFromContext(nil); ok || id != "" { //nolint:staticcheck // nil must be safe
+	//lint:ignore SA1012 a nil context must be safe to read
+	if id, ok := SessionFromContext(nil); ok || id != "" {
 		t.Errorf("SessionFromContext(nil) = %q, %v", id, ok)
 	}
 	if a := AttributesFromContext(context.Background()); a.UserID != "" || a.Metadata != nil {

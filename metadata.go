@@ -106,13 +106,6 @@ func (m Metadata) Validate() error {
 	return fmt.Errorf("%w: key %q: %v", ErrInvalidMetadata, bad, m[bad].validate())
 }
 
-type wireMetadataValue struct {
-	Type  MetadataKind `json:"type"`
-	Value any          `json:"value,omitempty"`
-	URL   string       `json:"url,omitempty"`
-	Text  string       `json:"text,omitempty"`
-}
-
 // MarshalJSON encodes the value as the API's value object:
 // {"type":"string","value":S}, {"type":"boolean","value":B} or
 // {"type":"url","url":U,"text":T}. An invalid value is an error.

@@ -85,7 +85,7 @@ func golden(t *testing.T, name string, got []byte) {
 	pretty.WriteByte('\n')
 	path := filepath.Join("testdata", name)
 	if *update {
-		if err := os.WriteFile(path, []byte(pretty.String()), 0o644); err != nil {
+		if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
