@@ -175,7 +175,7 @@ func WithTransform(fn func(*Step)) Option {
 }
 
 // WithObserver adds an observer of runs, such as the OpenTelemetry
-// exporter of package github.com/gentrace/gentrace-go/otel.
+// exporter of package github.com/gentrace/gentrace-go/openinference.
 func WithObserver(o Observer) Option {
 	return func(c *config) error {
 		if o == nil {
