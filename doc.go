@@ -44,6 +44,11 @@ session ID, pipeline metadata ([WithPipelineMetadata]), then
 [RunContext].Metadata. In simple mode the OpenAI wrapper's per-call
 options play the part of RunContext.
 
+Observers ([WithObserver]) see each run with its completed steps on a
+delivery goroutine; package github.com/gentrace/gentrace-go/openinference
+uses this to export OpenTelemetry spans following the OpenInference
+conventions, off the caller's path.
+
 # Cost
 
 A step's outputs may carry a manual [Cost] under "cost" ([Dollars] or
