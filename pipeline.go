@@ -92,13 +92,16 @@ func (p *Pipeline) Start(ctx context.Context, rc RunContext) (*Runner, error) {
 		prev = id.String()
 	}
 	attrs := attributesFromContext(ctx)
-	meta := Metadata{}
-	maps.Copy(meta, attrs.Metadata)
-	if attrs.SessionID != "" {
-		meta["sessionId"] = String(attrs.SessionID)
+	var meta Metadata // stays nil when there is none
+	if len(attrs.Metadata)+len(p.metadata)+len(rc.Metadata) > 0 || attrs.SessionID != "" {
+		meta = Metadata{}
+		maps.Copy(meta, attrs.Metadata)
+		if attrs.SessionID != "" {
+			meta["sessionId"] = String(attrs.SessionID)
+		}
+		maps.Copy(meta, p.metadata)
+		maps.Copy(meta, rc.Metadata)
 	}
-	maps.Copy(meta, p.metadata)
-	maps.Copy(meta, rc.Metadata)
 	userID := rc.UserID
 	if userID == "" {
 		userID = attrs.UserID

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"sync"
 	"time"
 )
@@ -273,7 +272,7 @@ func (r *Runner) Submit(ctx context.Context, opts ...SubmitOption) (string, erro
 		slug:          r.slug,
 		userID:        r.userID,
 		previousRunID: r.previousRunID,
-		metadata:      maps.Clone(r.metadata),
+		metadata:      r.metadata, // never changed after Start
 		steps:         append([]*stepEntry(nil), r.steps...),
 		err:           r.err,
 		attrs:         r.attrs,
