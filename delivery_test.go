@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -273,9 +274,49 @@ func TestQueueFullDropsAndReports(t *testing.T) {
 	if s := c.Stats(); s.Dropped != uint64(full) {
 		t.Errorf("Dropped = %d, want %d", s.Dropped, full)
 	}
-	if n := len(log.all()); n != full {
-		t.Errorf("%d errors reported, want %d", n, full)
+	srv.SetHang(false)
+	if err := c.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
 	}
+	// Drops are reported as summaries, off the callers' goroutines.
+	reported := 0
+	for _, err := range log.all() {
+		reported += droppedInReport(t, err)
+	}
+	if reported != full {
+		t.Errorf("reports count %d drops, want %d: %v", reported, full, log.all())
+	}
+}
+
+// A slow logger must not slow down Submit when the queue is full.
+func TestDroppingNeverWaitsForTheLogger(t *testing.T) {
+	t.Parallel()
+	srv := gentracetest.Start(t)
+	srv.SetHang(true)
+	release := make(chan struct{})
+	var once sync.Once
+	c := backendClient(t, srv, WithQueueSize(1), WithWorkers(1), WithErrorHandler(func(error) {
+		<-release // a logger stuck on a full pipe
+	}))
+	defer once.Do(func() { close(release) })
+	p, _ := c.NewPipeline("p")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 50 {
+			r, _ := p.Start(context.Background(), RunContext{})
+			_, _ = r.Submit(context.Background())
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Submit waited for the blocked error handler")
+	}
+	if s := c.Stats(); s.Dropped < 45 {
+		t.Errorf("Dropped = %d", s.Dropped)
+	}
+	once.Do(func() { close(release) })
 	srv.SetHang(false)
 }
 
@@ -349,4 +390,19 @@ func TestNoAuthorizationAcrossHosts(t *testing.T) {
 	if v, _ := leaked.Load().(string); v != "" {
 		t.Errorf("Authorization %q reached another host", v)
 	}
+}
+
+// droppedInReport returns how many drops a background ErrQueueFull report
+// counts, and 0 for other errors.
+func droppedInReport(t testing.TB, err error) int {
+	t.Helper()
+	if !errors.Is(err, ErrQueueFull) {
+		return 0
+	}
+	var n int
+	msg := strings.TrimPrefix(err.Error(), ErrQueueFull.Error()+": ")
+	if _, scanErr := fmt.Sscanf(msg, "%d run(s) dropped", &n); scanErr != nil {
+		t.Fatalf("unexpected report %q: %v", err, scanErr)
+	}
+	return n
 }

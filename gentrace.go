@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,7 +28,20 @@ type Client struct {
 	logger    *slog.Logger
 	submitted atomic.Uint64
 	isClosed  atomic.Bool
+
+	// Drops are reported by a goroutine of their own, never on the
+	// goroutine of the Submit that dropped a run (a slow logger must not
+	// block callers when the queue is overloaded).
+	drops        atomic.Uint64 // dropped for a full queue, not yet reported
+	dropSignal   chan struct{}
+	stopReporter chan struct{}
+	reporterDone chan struct{}
+	stopOnce     sync.Once
 }
+
+// dropReportInterval is the shortest time between two reports of dropped
+// runs.
+const dropReportInterval = time.Second
 
 // New returns a Client configured by the options, with GENTRACE_API_KEY and
 // GENTRACE_BASE_URL as defaults, and starts its delivery workers. It fails
@@ -70,6 +84,10 @@ func New(opts ...Option) (*Client, error) {
 	// Only the transport keeps the key, behind a pointer, so printing a
 	// Client (even with %+v of the struct) cannot show it.
 	c.cfg.apiKey = ""
+	c.dropSignal = make(chan struct{}, 1)
+	c.stopReporter = make(chan struct{})
+	c.reporterDone = make(chan struct{})
+	go c.reportDrops()
 	c.queue = delivery.New(delivery.Config{
 		Size:    cfg.queueSize,
 		Workers: cfg.workers,
@@ -139,6 +157,35 @@ func (c *Client) report(err error) {
 	c.logger.Error(err.Error())
 }
 
+// reportDrops reports runs dropped for a full queue: at once after the
+// first drop, then at most once per dropReportInterval, and a last time at
+// Shutdown.
+func (c *Client) reportDrops() {
+	defer close(c.reporterDone)
+	flush := func() {
+		if n := c.drops.Swap(0); n > 0 {
+			c.report(fmt.Errorf("%w: %d run(s) dropped since the last report", ErrQueueFull, n))
+		}
+	}
+	for {
+		select {
+		case <-c.dropSignal:
+			flush()
+			t := time.NewTimer(dropReportInterval)
+			select {
+			case <-t.C:
+			case <-c.stopReporter:
+				t.Stop()
+				flush()
+				return
+			}
+		case <-c.stopReporter:
+			flush()
+			return
+		}
+	}
+}
+
 // enqueue hands a submitted run to the delivery queue.
 func (c *Client) enqueue(run *runSnapshot, done chan error) error {
 	job := delivery.Job{
@@ -154,7 +201,11 @@ func (c *Client) enqueue(run *runSnapshot, done chan error) error {
 		c.submitted.Add(1)
 		return nil
 	case errors.Is(err, delivery.ErrFull):
-		c.report(fmt.Errorf("%w: run %s", ErrQueueFull, run.id))
+		c.drops.Add(1)
+		select {
+		case c.dropSignal <- struct{}{}:
+		default: // a report is already due
+		}
 		return fmt.Errorf("%w: run %s", ErrQueueFull, run.id)
 	default:
 		return ErrClientClosed
@@ -214,6 +265,8 @@ func (c *Client) Shutdown(ctx context.Context) error {
 	c.isClosed.Store(true)
 	err := c.queue.Shutdown(ctx)
 	c.transport.client.HTTPClient.CloseIdleConnections()
+	c.stopOnce.Do(func() { close(c.stopReporter) })
+	<-c.reporterDone
 	return err
 }
 

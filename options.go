@@ -13,8 +13,9 @@ const (
 	// GENTRACE_BASE_URL is set.
 	DefaultBaseURL = "https://gentrace.ai/api"
 	// DefaultQueueSize is how many submitted runs may wait for delivery.
-	// When the queue is full, a new run is dropped, counted in Stats.Dropped
-	// and reported with ErrQueueFull.
+	// When the queue is full, a new run is dropped: Submit returns
+	// ErrQueueFull, the drop is counted in Stats.Dropped, and a summary is
+	// reported to the logger or error handler at most once a second.
 	DefaultQueueSize = 2048
 	// DefaultWorkers is how many runs are delivered concurrently.
 	DefaultWorkers = 4
@@ -111,7 +112,9 @@ func WithErrorHandler(h func(error)) Option {
 }
 
 // WithQueueSize sets how many submitted runs may wait for delivery (default
-// DefaultQueueSize). Memory held by pending runs is bounded by this figure.
+// DefaultQueueSize). It bounds the number of pending runs, so memory held by
+// them is at most this figure times the size of a run (a few KiB for a
+// small chat call; more for large prompts).
 func WithQueueSize(n int) Option {
 	return func(c *config) error {
 		if n < 1 {

@@ -1,0 +1,627 @@
+package soak_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gentrace "github.com/gentrace/gentrace-go"
+	"github.com/gentrace/gentrace-go/gentracetest"
+	"github.com/gentrace/gentrace-go/openai"
+	"github.com/gentrace/gentrace-go/openai/openaitest"
+	goopenai "github.com/sashabaranov/go-openai"
+	"go.uber.org/goleak"
+)
+
+var (
+	runsFlag   = flag.Int("soak.runs", 1000, "number of runs the soak test records and delivers")
+	outageFlag = flag.Duration("soak.outage", 0, "how long the backend is down mid-test; 0 means 1s up to 1,000 runs, else 5s")
+	seedFlag   = flag.Int64("soak.seed", 1, "seed of the backend's random faults")
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const (
+	// submitters is how many goroutines record and submit runs.
+	submitters = 50
+	// workers delivers concurrently. Each 429 holds its worker for the
+	// whole Retry-After second, so the default 4 would make the test wait
+	// on rate limits rather than exercise the queue.
+	workers = 32
+	// maxRetries outlasts the longest outage: with equal jitter every wait
+	// is at least half of retryWaitMax once the backoff is capped, so a 5 s
+	// outage costs a run at most 5s/125ms = 40 attempts, leaving 60 for the
+	// random faults around it, each of which a run meets with probability
+	// 0.39 (0.39^60 ≈ 1e-25).
+	maxRetries   = 100
+	retryWaitMin = 10 * time.Millisecond
+	retryWaitMax = 250 * time.Millisecond
+
+	// Peak heap bound: a fixed part for the tokenizer vocabulary that
+	// stream estimates load (o200k_base, about 25 MiB), the two fake
+	// servers, the HTTP machinery and the runtime, plus a share per run
+	// for what grows with N. Measured live, a run costs about 7 KiB while
+	// it waits in the client's queue (sized for all N) and about 14 KiB
+	// once the fake backend stores it (raw body of about 2 KiB and decoded
+	// form); HeapInuse, which is sampled, also holds garbage not yet
+	// collected, up to as much again as the live heap (GOGC=100).
+	heapFixed  = 96 << 20
+	heapPerRun = 32 << 10
+)
+
+// faults are what the backend does to requests at random: 30% answered 500,
+// 5% dropped without an answer, 2% answered 429 with "Retry-After: 1" and
+// 2% stored but the answer lost, so that the client's retry is a duplicate
+// the backend must not store twice.
+func faults(seed int64) gentracetest.Faults {
+	return gentracetest.Faults{
+		Seed:         seed,
+		ServerError:  0.30,
+		Drop:         0.05,
+		RateLimit:    0.02,
+		RetryAfter:   "1",
+		LoseResponse: 0.02,
+	}
+}
+
+func TestSoak(t *testing.T) {
+	n := *runsFlag
+	if n < 2 {
+		t.Fatalf("-soak.runs=%d: need at least 2", n)
+	}
+	outage := *outageFlag
+	if outage == 0 {
+		outage = time.Second
+		if n > 1000 {
+			outage = 5 * time.Second
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 8*time.Minute)
+	defer cancel()
+
+	oa := openaitest.NewServer(openaitest.WithoutRecording())
+	defer oa.Close()
+	gt := gentracetest.Start(t)
+	if err := gt.SetFaults(faults(*seedFlag)); err != nil {
+		t.Fatal(err)
+	}
+
+	capture := newCaptor()
+	logs := &countingHandler{}
+	var bgErrors errorList
+	gc, err := gentrace.New(
+		gentrace.WithAPIKey(gt.APIKey),
+		gentrace.WithBaseURL(gt.URL),
+		gentrace.WithHTTPClient(&http.Client{Transport: capture, Timeout: 10 * time.Second}),
+		gentrace.WithQueueSize(n),
+		gentrace.WithWorkers(workers),
+		gentrace.WithRetry(maxRetries, retryWaitMin, retryWaitMax),
+		gentrace.WithLogger(slog.New(logs)),
+		gentrace.WithErrorHandler(bgErrors.add),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer scancel()
+		if err := gc.Shutdown(sctx); err != nil {
+			t.Errorf("Shutdown = %v", err)
+		}
+	}()
+	pipeline, err := gc.NewPipeline("soak")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc := openai.NewClientWithConfig(oa.ClientConfig())
+
+	heap := startHeapSampler(20 * time.Millisecond)
+	defer heap.stop()
+	start := time.Now()
+
+	// The outage begins once half the runs are stored, so that it falls in
+	// the middle of delivery whatever the speed of the machine.
+	outageReport := make(chan outageFigures, 1)
+	go func() { outageReport <- runOutage(ctx, gt, n/2, outage) }()
+
+	jobs := make(chan int)
+	results := make(chan submitted, submitters)
+	var wg sync.WaitGroup
+	for range submitters {
+		wg.Go(func() {
+			var mine submitted
+			for i := range jobs {
+				if ctx.Err() != nil {
+					continue // a run failed: drain the jobs
+				}
+				if err := recordRun(ctx, pipeline, oc, i, &mine); err != nil {
+					t.Errorf("run %d: %v", i, err)
+					cancel()
+				}
+			}
+			results <- mine
+		})
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	close(results)
+	submittedIn := time.Since(start)
+	atSubmitEnd, liveAtSubmitEnd, storedAtSubmitEnd := gc.Stats(), liveHeap(), gt.Stats().Stored
+	want := make(map[string]expectation, n)
+	var latency []time.Duration
+	for r := range results {
+		for id, e := range r.runs {
+			want[id] = e
+		}
+		latency = append(latency, r.latency...)
+	}
+	slices.Sort(latency)
+	if t.Failed() {
+		return
+	}
+
+	if err := gc.Flush(ctx); err != nil {
+		t.Fatalf("Flush = %v after %v; stats %+v, backend %+v", err, time.Since(start), gc.Stats(), gt.Stats())
+	}
+	elapsed := time.Since(start)
+	out := <-outageReport
+	peak := heap.stop()
+	if out.err != nil {
+		t.Fatalf("outage: %v", out.err)
+	}
+
+	cs, ss := gc.Stats(), gt.Stats()
+	attempts, mismatched := capture.totals()
+	runs := gt.Runs()
+	bodyBytes := 0
+	for _, run := range runs {
+		bodyBytes += len(run.Body)
+	}
+	pct := func(p float64) time.Duration { return latency[min(len(latency)-1, int(p*float64(len(latency))))] }
+	t.Logf("runs: %d (%.1f KiB a body on average), submitted in %v, all delivered in %v",
+		n, float64(bodyBytes)/float64(max(len(runs), 1))/1024, submittedIn.Round(time.Millisecond), elapsed.Round(time.Millisecond))
+	t.Logf("Submit latency: median %v, p99 %v, max %v", pct(0.5), pct(0.99), latency[len(latency)-1])
+	t.Logf("outage: %v from %d stored runs, %d requests refused meanwhile", out.lasted.Round(time.Millisecond), out.storedAtStart, out.faulted)
+	t.Logf("backend: %d requests, %d faults injected (outage included), %d duplicates answered, %d rejected", ss.Requests, ss.Faults, ss.Duplicates, ss.Rejected)
+	t.Logf("client: %+v; %d POST attempts", cs, attempts)
+	t.Logf("peak heap in use: %.1f MiB (bound %.1f MiB)", mib(peak), mib(heapFixed+uint64(n)*heapPerRun))
+	t.Logf("live heap: %.1f MiB when submission ended (%d runs pending in the client, %d stored by the backend), %.1f MiB once all were delivered",
+		mib(liveAtSubmitEnd), atSubmitEnd.Pending, storedAtSubmitEnd, mib(liveHeap()))
+
+	// Every run was stored exactly once, and nothing else was.
+	if len(runs) != n || ss.Stored != n {
+		t.Errorf("backend stored %d runs (Runs() has %d); want %d", ss.Stored, len(runs), n)
+	}
+	seen := make(map[string]bool, n)
+	for _, run := range runs {
+		e, ok := want[run.ID]
+		switch {
+		case !ok:
+			t.Errorf("backend stored run %s, which was never submitted", run.ID)
+			continue
+		case seen[run.ID]:
+			t.Errorf("backend stored run %s twice", run.ID)
+			continue
+		}
+		seen[run.ID] = true
+		checkRun(t, run, e)
+		// The stored body is the one the client sent, on every attempt.
+		c, ok := capture.get(run.ID)
+		switch {
+		case !ok:
+			t.Errorf("run %s: stored but never seen leaving the client", run.ID)
+		case c.differs:
+			t.Errorf("run %s: the client sent different bodies on different attempts", run.ID)
+		case c.sum != sha256.Sum256(run.Body) || c.size != len(run.Body):
+			t.Errorf("run %s: stored body (%d bytes) differs from the %d bytes the client sent", run.ID, len(run.Body), c.size)
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("%d of %d submitted runs were stored", len(seen), n)
+	}
+	if mismatched > 0 {
+		t.Errorf("%d runs were sent with different bodies on different attempts", mismatched)
+	}
+
+	// The client's counters agree with what happened.
+	if cs.Submitted != uint64(n) || cs.Delivered != uint64(n) || cs.Failed != 0 || cs.Dropped != 0 || cs.Pending != 0 {
+		t.Errorf("client stats %+v; want Submitted = Delivered = %d, Failed = Dropped = Pending = 0", cs, n)
+	}
+	// Every attempt goes through the captor once (net/http's own retries
+	// happen below it, only for requests that never reached the server),
+	// and every run's last attempt succeeded, so the attempts other than
+	// the last are exactly the retries.
+	if attempts != uint64(n)+cs.Retried {
+		t.Errorf("%d POST attempts for %d runs and %d retries; want runs + retries", attempts, n, cs.Retried)
+	}
+	// Every request the backend faulted (status, drop, lost answer, outage)
+	// reached it as an attempt the client saw fail, and a run that failed
+	// an attempt was retried (none failed for good), so no slack is needed:
+	// Retried can exceed Faults only by failures the backend did not see,
+	// such as a connection that broke before the request arrived.
+	if cs.Retried == 0 || cs.Retried < uint64(ss.Faults) {
+		t.Errorf("client retried %d times; backend injected %d faults", cs.Retried, ss.Faults)
+	}
+	if ss.Rejected != 0 {
+		t.Errorf("backend rejected %d requests as malformed", ss.Rejected)
+	}
+	if errs := bgErrors.all(); len(errs) > 0 {
+		t.Errorf("%d background errors, first: %v", len(errs), errs[0])
+	}
+	if count, first := logs.errors(); count > 0 {
+		t.Errorf("%d errors logged, first: %s", count, first)
+	}
+	if bound := heapFixed + uint64(n)*heapPerRun; peak > bound {
+		t.Errorf("peak heap in use %.1f MiB, above the bound of %.1f MiB for %d runs", mib(peak), mib(bound), n)
+	}
+}
+
+// expectation is what the backend must hold for one submitted run.
+type expectation struct {
+	index int
+	user  string
+	steps int
+}
+
+// submitted is what one submitting goroutine did.
+type submitted struct {
+	runs    map[string]expectation
+	latency []time.Duration // of each Submit
+}
+
+// recordRun records run i: a chat completion; for every fourth run a stream
+// read to the end (every eighth asking for exact usage, the others
+// estimated); for every tenth a stream closed after two chunks; and a
+// checkpoint. Then it submits the run and times Submit.
+func recordRun(ctx context.Context, p *gentrace.Pipeline, oc *openai.Client, i int, out *submitted) error {
+	user := "user-" + strconv.Itoa(i%50)
+	r, err := p.Start(ctx, gentrace.RunContext{
+		UserID:   user,
+		Metadata: gentrace.Metadata{"i": gentrace.String(strconv.Itoa(i))},
+	})
+	if err != nil {
+		return fmt.Errorf("Start: %w", err)
+	}
+	bound := oc.ForRunner(r)
+	req := goopenai.ChatCompletionRequest{
+		Model: "gpt-4o-mini",
+		Messages: []goopenai.ChatCompletionMessage{
+			{Role: goopenai.ChatMessageRoleSystem, Content: "You answer soak tests."},
+			{Role: goopenai.ChatMessageRoleUser, Content: "Question number " + strconv.Itoa(i) + "?"},
+		},
+	}
+	resp, err := bound.CreateChatCompletion(ctx, req)
+	if err != nil {
+		return fmt.Errorf("CreateChatCompletion: %w", err)
+	}
+	steps := 1
+	if i%4 == 0 {
+		var opts []openai.CallOption
+		if i%8 == 0 {
+			opts = append(opts, openai.WithExactUsage())
+		}
+		if err := readStream(ctx, bound, req, -1, opts...); err != nil {
+			return err
+		}
+		steps++
+	}
+	if i%10 == 5 {
+		if err := readStream(ctx, bound, req, 2); err != nil {
+			return err
+		}
+		steps++
+	}
+	answer := ""
+	if len(resp.Choices) > 0 {
+		answer = resp.Choices[0].Message.Content
+	}
+	if err := r.Checkpoint(map[string]any{"i": i}, map[string]any{"answer": answer}); err != nil {
+		return fmt.Errorf("Checkpoint: %w", err)
+	}
+	steps++
+
+	begin := time.Now()
+	id, err := r.Submit(ctx)
+	took := time.Since(begin)
+	if err != nil {
+		return fmt.Errorf("Submit: %w", err)
+	}
+	if out.runs == nil {
+		out.runs = make(map[string]expectation)
+	}
+	out.runs[id] = expectation{index: i, user: user, steps: steps}
+	out.latency = append(out.latency, took)
+	return nil
+}
+
+// readStream streams req and reads it to the end (chunks < 0) or closes it
+// after that many chunks.
+func readStream(ctx context.Context, c *openai.Client, req goopenai.ChatCompletionRequest, chunks int, opts ...openai.CallOption) error {
+	req.Stream = true
+	s, err := c.CreateChatCompletionStream(ctx, req, opts...)
+	if err != nil {
+		return fmt.Errorf("CreateChatCompletionStream: %w", err)
+	}
+	defer s.Close()
+	for got := 0; chunks < 0 || got < chunks; got++ {
+		if _, err := s.Recv(); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("stream Recv: %w", err)
+		}
+	}
+	return nil
+}
+
+// checkRun checks that a stored run is the one submitted as e.
+func checkRun(t *testing.T, run gentracetest.Run, e expectation) {
+	t.Helper()
+	if run.Slug != "soak" || run.Error != "" {
+		t.Errorf("run %s: slug %q, error %q", run.ID, run.Slug, run.Error)
+	}
+	if got := run.Metadata["i"]; got.Type != "string" || got.Value != strconv.Itoa(e.index) {
+		t.Errorf("run %s: metadata i = %+v; want run %d", run.ID, got, e.index)
+	}
+	if len(run.StepRuns) != e.steps {
+		t.Errorf("run %s (run %d): %d steps; want %d", run.ID, e.index, len(run.StepRuns), e.steps)
+	}
+	for j, s := range run.StepRuns {
+		if s.Context.UserID != e.user {
+			t.Errorf("run %s step %d: user %q; want %q", run.ID, j, s.Context.UserID, e.user)
+		}
+	}
+}
+
+// outageFigures describe the outage runOutage caused.
+type outageFigures struct {
+	storedAtStart int
+	faulted       int // requests the backend refused while down
+	lasted        time.Duration
+	err           error
+}
+
+// runOutage waits until the backend has stored `after` runs, then takes it
+// down for d.
+func runOutage(ctx context.Context, gt *gentracetest.Server, after int, d time.Duration) outageFigures {
+	if err := gt.WaitForRuns(ctx, after); err != nil {
+		return outageFigures{err: err}
+	}
+	gt.SetDown(true)
+	began, before := time.Now(), gt.Stats()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	gt.SetDown(false)
+	after2 := gt.Stats()
+	return outageFigures{
+		storedAtStart: before.Stored,
+		faulted:       after2.Faults - before.Faults,
+		lasted:        time.Since(began),
+		err:           ctx.Err(),
+	}
+}
+
+// captor is an http.RoundTripper that notes what the client sends for each
+// run (by the body's "id") before passing the request on. It keeps a
+// SHA-256 of the first attempt's body and whether any later attempt
+// differed, rather than the bodies, so that it adds little to the heap
+// being measured.
+type captor struct {
+	base *http.Transport
+
+	mu       sync.Mutex
+	runs     map[string]*capture
+	attempts uint64
+}
+
+type capture struct {
+	sum      [sha256.Size]byte
+	size     int
+	attempts int
+	differs  bool
+}
+
+func newCaptor() *captor {
+	return &captor{
+		base: &http.Transport{
+			MaxIdleConns:        2 * workers,
+			MaxIdleConnsPerHost: 2 * workers,
+			IdleConnTimeout:     30 * time.Second,
+		},
+		runs: make(map[string]*capture),
+	}
+}
+
+func (c *captor) RoundTrip(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil {
+		var err error
+		body, err = io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	var head struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(body, &head) // a body without an id is noted under ""
+	c.note(head.ID, body)
+
+	// A RoundTripper must not change the caller's request: send a copy.
+	out := req.Clone(req.Context())
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	out.ContentLength = int64(len(body))
+	return c.base.RoundTrip(out)
+}
+
+// CloseIdleConnections lets Client.Shutdown close the pooled connections.
+func (c *captor) CloseIdleConnections() { c.base.CloseIdleConnections() }
+
+func (c *captor) note(id string, body []byte) {
+	sum := sha256.Sum256(body)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.attempts++
+	r := c.runs[id]
+	if r == nil {
+		c.runs[id] = &capture{sum: sum, size: len(body), attempts: 1}
+		return
+	}
+	r.attempts++
+	if r.sum != sum || r.size != len(body) {
+		r.differs = true
+	}
+}
+
+func (c *captor) get(id string) (capture, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.runs[id]
+	if !ok {
+		return capture{}, false
+	}
+	return *r, true
+}
+
+// totals returns the number of attempts and of runs whose attempts
+// carried different bodies.
+func (c *captor) totals() (attempts uint64, mismatched int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range c.runs {
+		if r.differs {
+			mismatched++
+		}
+	}
+	return c.attempts, mismatched
+}
+
+// heapSampler records the peak of runtime.MemStats.HeapInuse.
+type heapSampler struct {
+	peak atomic.Uint64
+	quit chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+func startHeapSampler(every time.Duration) *heapSampler {
+	h := &heapSampler{quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(h.done)
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			h.sample()
+			select {
+			case <-tick.C:
+			case <-h.quit:
+				h.sample()
+				return
+			}
+		}
+	}()
+	return h
+}
+
+func (h *heapSampler) sample() {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	if ms.HeapInuse > h.peak.Load() {
+		h.peak.Store(ms.HeapInuse) // only the sampler goroutine writes
+	}
+}
+
+// stop ends the sampling and returns the peak. It may be called again.
+func (h *heapSampler) stop() uint64 {
+	h.once.Do(func() { close(h.quit) })
+	<-h.done
+	return h.peak.Load()
+}
+
+// errorList collects the errors given to the client's error handler.
+type errorList struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (l *errorList) add(err error) {
+	l.mu.Lock()
+	l.errs = append(l.errs, err)
+	l.mu.Unlock()
+}
+
+func (l *errorList) all() []error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]error(nil), l.errs...)
+}
+
+// countingHandler is a slog.Handler that counts error records and keeps
+// the first one's message.
+type countingHandler struct {
+	mu    sync.Mutex
+	n     int
+	first string
+}
+
+func (h *countingHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *countingHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Level < slog.LevelError {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.n == 0 {
+		var b bytes.Buffer
+		b.WriteString(r.Message)
+		r.Attrs(func(a slog.Attr) bool {
+			fmt.Fprintf(&b, " %s", a)
+			return true
+		})
+		h.first = b.String()
+	}
+	h.n++
+	return nil
+}
+
+func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *countingHandler) WithGroup(string) slog.Handler      { return h }
+
+func (h *countingHandler) errors() (int, string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n, h.first
+}
+
+// liveHeap returns the bytes of live heap objects after a collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }
