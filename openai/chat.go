@@ -95,11 +95,15 @@ func (r *chatRecord) complete(s *gentrace.Step) {
 }
 
 // estimate counts tokens with tiktoken for a stream that sent no usage.
-func (r *chatRecord) estimate(model string, resp openai.ChatCompletionResponse) *gentrace.Usage {
-	prompt := tokens.ChatPrompt(model, r.request.Messages, r.request.Tools)
+func (r *chatRecord) estimate(model string, resp streamedChat) *gentrace.Usage {
+	prompt := chatPromptTokens(model, r.request.Messages, r.request.Tools)
 	completion := 0
 	for _, ch := range resp.Choices {
-		completion += tokens.CompletionMessage(model, ch.Message)
+		n := tokens.CompletionMessage(model, ch.Message)
+		completion += n
+		if len(resp.Choices) == 1 && ch.FinishReason == openai.FinishReasonStop {
+			rememberReply(model, ch.Message, n)
+		}
 	}
 	return &gentrace.Usage{
 		PromptTokens:     prompt,

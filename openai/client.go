@@ -52,6 +52,10 @@ func WithPriceTable(t *PriceTable) Option { return func(o *Client) { o.prices = 
 func WithExactStreamUsage() Option { return func(o *Client) { o.usage = true } }
 
 // WithDefaultCallOptions sets call options applied before each call's own.
+// On a client bound to a runner (ForRunner), run-level defaults (pipeline
+// slug, user ID, previous run ID, run metadata) are ignored: the run was
+// configured at Pipeline.Start, so a client set up for simple mode can be
+// bound without failing every call.
 func WithDefaultCallOptions(opts ...CallOption) Option {
 	return func(o *Client) { o.defaults = append(o.defaults, opts...) }
 }
@@ -79,11 +83,14 @@ func Wrap(oc *openai.Client, opts ...Option) *Client {
 
 // ForRunner returns a copy of the client bound to a runner: each call adds
 // a step to r and submits nothing (advanced mode). The runner's client
-// delivers it when r.Submit is called.
+// delivers it when r.Submit is called. ForRunner(nil) returns an unbound
+// copy. Binding is cheap (a struct copy): bind once per run.
 func (c *Client) ForRunner(r *gentrace.Runner) *Client {
 	bound := *c
 	bound.runner = r
-	bound.gentrace = r.Client()
+	if r != nil {
+		bound.gentrace = r.Client()
+	}
 	return &bound
 }
 
@@ -131,8 +138,10 @@ func WithStepMetadata(m gentrace.Metadata) CallOption {
 }
 
 // WithContentInputs treats chat message contents as Mustache templates:
-// inputs[i] renders message i's Content (nil leaves a message as it is).
-// The rendered messages are sent; the templates and inputs are recorded.
+// inputs[i] renders message i's Content (nil leaves a message as it is; a
+// message with MultiContent cannot be a template). The rendered messages
+// are sent; the templates and inputs are recorded. The caller's request is
+// not changed.
 func WithContentInputs(inputs ...map[string]any) CallOption {
 	return func(c *callConfig) { c.contentInputs = inputs }
 }
@@ -151,6 +160,9 @@ func (c *Client) config(opts []CallOption) callConfig {
 	var cc callConfig
 	for _, opt := range c.defaults {
 		opt(&cc)
+	}
+	if c.runner != nil {
+		cc.slug, cc.userID, cc.previousRunID, cc.metadata = "", "", "", nil
 	}
 	for _, opt := range opts {
 		opt(&cc)
@@ -201,6 +213,11 @@ func (c *Client) begin(ctx context.Context, cc callConfig) (*call, error) {
 		return nil, err
 	}
 	r, err := p.Start(ctx, gentrace.RunContext{UserID: cc.userID, Metadata: cc.metadata, PreviousRunID: cc.previousRunID})
+	if errors.Is(err, gentrace.ErrClientClosed) {
+		// Gentrace being shut down must not fail the OpenAI call.
+		gc.Logger().Error("gentrace: call not recorded: Gentrace client is shut down", "pipeline", cc.slug)
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}

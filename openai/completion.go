@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	gentrace "github.com/gentrace/gentrace-go"
 	"github.com/gentrace/gentrace-go/internal/tokens"
@@ -51,16 +53,46 @@ func prepareCompletion(request openai.CompletionRequest, cc callConfig) (openai.
 }
 
 func snapshotCompletionRequest(r openai.CompletionRequest) openai.CompletionRequest {
-	if p, ok := r.Prompt.([]string); ok {
-		r.Prompt = append([]string(nil), p...)
-	}
-	r.Stop = append([]string(nil), r.Stop...)
-	if r.LogitBias != nil {
-		lb := make(map[string]int, len(r.LogitBias))
-		for k, v := range r.LogitBias {
-			lb[k] = v
+	switch p := r.Prompt.(type) {
+	case []string:
+		r.Prompt = slices.Clone(p)
+	case []int:
+		r.Prompt = slices.Clone(p)
+	case [][]int:
+		prompts := make([][]int, len(p))
+		for i := range p {
+			prompts[i] = slices.Clone(p[i])
 		}
-		r.LogitBias = lb
+		r.Prompt = prompts
+	default:
+		r.Prompt = cloneValue(p)
+	}
+	r.Stop = slices.Clone(r.Stop)
+	r.LogitBias = maps.Clone(r.LogitBias)
+	r.Metadata = maps.Clone(r.Metadata)
+	r.Seed = clonePtr(r.Seed)
+	r.StreamOptions = clonePtr(r.StreamOptions)
+	return r
+}
+
+func snapshotCompletionResponse(r openai.CompletionResponse) openai.CompletionResponse {
+	r.Choices = slices.Clone(r.Choices)
+	for i := range r.Choices {
+		lp := &r.Choices[i].LogProbs
+		lp.Tokens = slices.Clone(lp.Tokens)
+		lp.TokenLogprobs = slices.Clone(lp.TokenLogprobs)
+		lp.TextOffset = slices.Clone(lp.TextOffset)
+		if lp.TopLogprobs != nil {
+			top := make([]map[string]float32, len(lp.TopLogprobs))
+			for j, m := range lp.TopLogprobs {
+				top[j] = maps.Clone(m)
+			}
+			lp.TopLogprobs = top
+		}
+	}
+	if r.Usage != nil {
+		u := snapshotUsage(*r.Usage)
+		r.Usage = &u
 	}
 	return r
 }
@@ -86,12 +118,7 @@ func (c *Client) CreateCompletion(ctx context.Context, request openai.Completion
 	end := k.runner.Now()
 	rec.client, rec.request = c, snapshotCompletionRequest(request)
 	if err == nil {
-		snap := resp
-		snap.Choices = append([]openai.CompletionChoice(nil), resp.Choices...)
-		if resp.Usage != nil {
-			u := *resp.Usage
-			snap.Usage = &u
-		}
+		snap := snapshotCompletionResponse(resp)
 		rec.response = &snap
 	}
 	s := newStep(InvocationCompletion, start, end, err)
@@ -135,15 +162,7 @@ func (r *completionRecord) complete(s *gentrace.Step) {
 }
 
 func (r *completionRecord) estimate(model string) *gentrace.Usage {
-	prompt := 0
-	switch p := r.request.Prompt.(type) {
-	case string:
-		prompt = tokens.CompletionPrompt(model, p)
-	case []string:
-		for _, s := range p {
-			prompt += tokens.CompletionPrompt(model, s)
-		}
-	}
+	prompt := completionPromptTokens(model, r.request.Prompt)
 	completion := 0
 	for _, c := range r.stream.choices {
 		completion += tokens.Completion(model, c.text.String())
@@ -228,3 +247,8 @@ func (s *CompletionStream) Close() error {
 
 // Header returns the HTTP headers of the response.
 func (s *CompletionStream) Header() map[string][]string { return s.stream.Header() }
+
+// GetRateLimitHeaders returns OpenAI's rate limit headers.
+func (s *CompletionStream) GetRateLimitHeaders() openai.RateLimitHeaders {
+	return s.stream.GetRateLimitHeaders()
+}

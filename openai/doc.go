@@ -31,7 +31,18 @@ Chat: inputs are the (rendered) messages, user, tools and template inputs;
 model params are every other request field plus the templates; outputs are
 the response. Embeddings and moderations: inputs are the request without
 model, model params are {model}. Values are snapshotted when the call
-returns. OpenAI's errors are recorded on the step and returned unchanged.
+returns: changing the request or the response afterwards does not change
+the record (values of go-openai's fields of type any are copied when they
+are maps, slices, raw JSON or jsonschema definitions, and shared
+otherwise). OpenAI's errors are recorded on the step and returned
+unchanged.
+
+# Templates
+
+[WithContentInputs] (chat) and [WithPromptInputs] (completions) render
+Mustache templates before the call: {{x}} is HTML-escaped, {{{x}}} is not.
+Partials ({{> name}}) render as nothing: no file is ever read. A template
+that does not parse is [ErrTemplate], returned before anything is sent.
 
 # Streams
 
@@ -39,15 +50,19 @@ Recv passes every chunk on at once and unchanged. The step aggregates all
 choices by index, tool calls by their index, each choice's finish reason
 and the usage when present; it is recorded when the stream ends, fails or
 is closed early (recorded with "closedEarly": true and null finish
-reasons). Time to first token is measured.
+reasons). A choice keeps only what the stream carried. Time to first
+token is measured.
 
 # Cost and token estimation
 
 Cost in US dollars comes from [DefaultPrices], an embedded dated table:
 the exact model first, then its alias, then the longest known prefix. An
-unknown model has no cost and is logged once. When a stream carries no
-usage, tokens are counted with tiktoken when the step is completed, off
-the caller's path, and marked Estimated; [WithExactStreamUsage] asks
-OpenAI for exact usage instead and hides the extra chunk.
+unknown model has no cost and is logged once; a free model (moderations,
+which report no usage) costs 0. When a stream carries no usage, tokens are
+counted with tiktoken when the step is completed, off the caller's path,
+and marked Estimated; the counts of chat messages are remembered in a
+bounded cache, since every call of a conversation resends its history.
+[WithExactStreamUsage] and [WithExactUsage] ask OpenAI for exact usage
+instead and hide the extra chunk from a caller who did not ask for it.
 */
 package openai

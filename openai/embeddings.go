@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"cmp"
 	"context"
 	"slices"
 
@@ -26,7 +27,8 @@ type ModerationResponse struct {
 // model and whose model params are {model}.
 type modelCallRecord struct {
 	client   *Client
-	model    string
+	model    string // the request's
+	priced   string // the response's, or ""
 	request  any
 	response any // nil on error
 	usage    *openai.Usage
@@ -35,13 +37,24 @@ type modelCallRecord struct {
 func (r *modelCallRecord) complete(s *gentrace.Step) {
 	s.Inputs = object(r.request)
 	delete(s.Inputs, "model")
-	s.ModelParams = map[string]any{"model": r.model}
+	if extra, ok := r.request.(openai.EmbeddingRequest); ok && extra.ExtraBody != nil {
+		// go-openai sends ExtraBody's fields at the top level of the body.
+		delete(s.Inputs, "extra_body")
+		for k, v := range extra.ExtraBody {
+			if k != "model" {
+				s.Inputs[k] = v
+			}
+		}
+	}
+	// A moderation request may leave the model to OpenAI's default; the
+	// response names it.
+	s.ModelParams = map[string]any{"model": cmp.Or(r.model, r.priced)}
 	s.Outputs = map[string]any{}
 	if r.response != nil {
 		s.Outputs = object(r.response)
 	}
 	s.Usage = usageOf(r.usage)
-	r.client.price(s, r.model)
+	r.client.price(s, cmp.Or(r.priced, r.model))
 }
 
 // CreateEmbeddings is go-openai's CreateEmbeddings, recorded as an
@@ -56,20 +69,29 @@ func (c *Client) CreateEmbeddings(ctx context.Context, conv openai.EmbeddingRequ
 		return EmbeddingResponse{EmbeddingResponse: resp}, err
 	}
 	request := conv.Convert()
-	if in, ok := request.Input.([]string); ok {
+	switch in := request.Input.(type) {
+	case []string:
 		request.Input = slices.Clone(in)
+	case []int:
+		request.Input = slices.Clone(in)
+	case [][]int:
+		inputs := make([][]int, len(in))
+		for i := range in {
+			inputs[i] = slices.Clone(in[i])
+		}
+		request.Input = inputs
+	default:
+		request.Input = cloneValue(in)
 	}
+	request.ExtraBody, _ = cloneValue(request.ExtraBody).(map[string]any)
 	start := k.runner.Now()
 	resp, err := c.oc.CreateEmbeddings(ctx, request)
 	end := k.runner.Now()
 	rec := &modelCallRecord{client: c, model: string(request.Model), request: request}
 	if err == nil {
-		snap := resp
-		snap.Data = slices.Clone(resp.Data)
+		snap := snapshotEmbeddings(resp)
 		rec.response, rec.usage = &snap, &snap.Usage
-		if resp.Model != "" {
-			rec.model = string(resp.Model)
-		}
+		rec.priced = string(resp.Model)
 	}
 	s := newStep(InvocationEmbedding, start, end, err)
 	s.Complete = rec.complete
@@ -96,9 +118,31 @@ func (c *Client) Moderations(ctx context.Context, request openai.ModerationReque
 		snap := resp
 		snap.Results = slices.Clone(resp.Results)
 		rec.response = &snap
+		rec.priced = resp.Model
 	}
 	s := newStep(InvocationModeration, start, end, err)
 	s.Complete = rec.complete
 	k.record(s)
 	return ModerationResponse{ModerationResponse: resp, PipelineRunID: k.runID()}, err
+}
+
+// snapshotEmbeddings copies the response's vectors, in one allocation.
+func snapshotEmbeddings(r openai.EmbeddingResponse) openai.EmbeddingResponse {
+	n := 0
+	for _, e := range r.Data {
+		n += len(e.Embedding)
+	}
+	floats := make([]float32, 0, n)
+	r.Data = slices.Clone(r.Data)
+	for i := range r.Data {
+		v := r.Data[i].Embedding
+		if v == nil {
+			continue
+		}
+		start := len(floats)
+		floats = append(floats, v...)
+		r.Data[i].Embedding = floats[start:len(floats):len(floats)]
+	}
+	r.Usage = snapshotUsage(r.Usage)
+	return r
 }

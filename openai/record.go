@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"bytes"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -8,6 +9,7 @@ import (
 
 	gentrace "github.com/gentrace/gentrace-go"
 	openai "github.com/sashabaranov/go-openai"
+	"github.com/sashabaranov/go-openai/jsonschema"
 )
 
 // Invocations of the steps the wrapper records.
@@ -24,38 +26,154 @@ const (
 // step is completed, off the caller's path.
 func split(request any, inputKeys ...string) (inputs, params map[string]any) {
 	inputs, params = map[string]any{}, map[string]any{}
-	data, err := json.Marshal(request)
-	if err != nil {
-		params["encodingError"] = err.Error()
-		return inputs, params
-	}
-	var fields map[string]json.RawMessage
-	_ = json.Unmarshal(data, &fields)
-	for k, v := range fields {
+	eachField(request, func(k string, v json.RawMessage) {
 		if slices.Contains(inputKeys, k) {
 			inputs[k] = v
 		} else {
 			params[k] = v
 		}
-	}
+	}, func(err error) { params["encodingError"] = err.Error() })
 	return inputs, params
 }
 
-// object encodes v as a JSON object for a step's outputs.
+// object encodes v as a JSON object for a step's outputs; a value that does
+// not encode to an object is wrapped as {"value": v}.
 func object(v any) map[string]any {
+	out := map[string]any{}
+	eachField(v, func(k string, raw json.RawMessage) { out[k] = raw },
+		func(err error) { out["encodingError"] = err.Error() })
+	return out
+}
+
+// eachField encodes v once and calls field with each member of the
+// resulting JSON object, in order, as a json.RawMessage sharing the encoded
+// bytes (no copy, no second decoding). A value that encodes to something
+// other than an object is passed as the member "value"; the error of a
+// value that cannot be encoded is passed to fail.
+func eachField(v any, field func(key string, value json.RawMessage), fail func(error)) {
 	data, err := json.Marshal(v)
 	if err != nil {
-		return map[string]any{"encodingError": err.Error()}
+		fail(err)
+		return
 	}
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(data, &fields) != nil {
-		return map[string]any{"value": json.RawMessage(data)}
+	if len(data) == 0 || data[0] != '{' {
+		field("value", data)
+		return
 	}
-	out := make(map[string]any, len(fields)+1)
-	for k, v := range fields {
-		out[k] = v
+	if !members(data, field) {
+		// Unreachable for encoding/json's compact output; decode properly
+		// rather than guess.
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(data, &fields); err != nil {
+			fail(err)
+			return
+		}
+		for k, raw := range fields {
+			field(k, raw)
+		}
 	}
-	return out
+}
+
+// members walks the compact JSON object data, as encoding/json produces
+// it, and calls field with each member. It reports false, having called
+// field for no member, when data is not such an object.
+func members(data []byte, field func(key string, value json.RawMessage)) bool {
+	type member struct {
+		key   string
+		value json.RawMessage
+	}
+	var found []member
+	i := 1 // past '{'
+	for i < len(data) && data[i] != '}' {
+		if data[i] != '"' {
+			return false
+		}
+		end := skipString(data, i)
+		if end < 0 || end >= len(data) || data[end] != ':' {
+			return false
+		}
+		key, ok := unquote(data[i:end])
+		if !ok {
+			return false
+		}
+		start := end + 1
+		stop := skipValue(data, start)
+		if stop <= start || stop >= len(data) {
+			return false
+		}
+		found = append(found, member{key, data[start:stop:stop]})
+		i = stop
+		if data[i] == ',' {
+			i++
+		}
+	}
+	if i != len(data)-1 {
+		return false
+	}
+	for _, m := range found {
+		field(m.key, m.value)
+	}
+	return true
+}
+
+// skipString returns the index just past the JSON string starting at
+// data[i] (a quote), or -1.
+func skipString(data []byte, i int) int {
+	for j := i + 1; j < len(data); j++ {
+		switch data[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return -1
+}
+
+// skipValue returns the index just past the compact JSON value starting at
+// data[i], or -1.
+func skipValue(data []byte, i int) int {
+	depth := 0
+	for j := i; j < len(data); j++ {
+		switch data[j] {
+		case '"':
+			end := skipString(data, j)
+			if end < 0 {
+				return -1
+			}
+			if depth == 0 {
+				return end
+			}
+			j = end - 1
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return j // the end of the enclosing object
+			}
+			depth--
+			if depth == 0 {
+				return j + 1
+			}
+		case ',':
+			if depth == 0 {
+				return j
+			}
+		}
+	}
+	return -1
+}
+
+// unquote decodes a JSON string literal, quickly when it has no escapes.
+func unquote(lit []byte) (string, bool) {
+	if len(lit) < 2 {
+		return "", false
+	}
+	if !bytes.ContainsRune(lit, '\\') {
+		return string(lit[1 : len(lit)-1]), true
+	}
+	var s string
+	return s, json.Unmarshal(lit, &s) == nil
 }
 
 // step is what every OpenAI step starts with.
@@ -89,24 +207,29 @@ func usageOf(u *openai.Usage) *gentrace.Usage {
 }
 
 // price puts the cost of the step's usage in its outputs, or warns once per
-// model that has no price: an unknown model has no cost, never 0.
+// model that has no price: an unknown model has no cost, never 0. A step
+// without usage has a cost only when its model is free (moderations, which
+// report no usage, cost 0); a failed call without usage is not priced.
 func (c *Client) price(s *gentrace.Step, model string) {
-	if s.Usage == nil || model == "" {
+	if model == "" || (s.Usage == nil && s.Error != "") {
 		return
 	}
 	p, _, ok := c.prices.Lookup(model)
 	if !ok {
 		if _, seen := c.warned.LoadOrStore(model, true); !seen {
-			logger := c.gentraceClient()
-			if logger != nil {
-				logger.Logger().Warn("gentrace: no price for model; its steps have no cost (add one with openai.WithPriceTable)",
+			if gc := c.gentraceClient(); gc != nil {
+				gc.Logger().Warn("gentrace: no price for model; its steps have no cost (add one with openai.WithPriceTable)",
 					"model", model, "prices_as_of", c.prices.AsOf())
 			}
 		}
 		return
 	}
-	u := s.Usage
-	s.Outputs["cost"] = gentrace.Dollars(p.Cost(u.PromptTokens, u.CachedPromptTokens, u.CompletionTokens))
+	switch u := s.Usage; {
+	case u != nil:
+		s.Outputs["cost"] = gentrace.Dollars(p.Cost(u.PromptTokens, u.CachedPromptTokens, u.CompletionTokens))
+	case p == (Price{}):
+		s.Outputs["cost"] = gentrace.Dollars(0)
+	}
 }
 
 // usageOutput is the usage recorded in outputs for estimated usage.
@@ -120,11 +243,20 @@ func usageOutput(u *gentrace.Usage) map[string]any {
 
 // The snapshots below copy what a caller could change after the call
 // (slices, maps, pointed-to structs); strings are immutable and shared.
+// Values of type any (tool parameters, tool_choice, ...) are copied when
+// they are JSON-like (maps, slices, raw JSON, jsonschema definitions);
+// values of other types are shared with the caller.
 
 func snapshotMessages(msgs []openai.ChatCompletionMessage) []openai.ChatCompletionMessage {
 	out := slices.Clone(msgs)
 	for i := range out {
-		m := &out[i]
+		snapshotMessage(&out[i])
+	}
+	return out
+}
+
+func snapshotMessage(m *openai.ChatCompletionMessage) {
+	if m.MultiContent != nil {
 		m.MultiContent = slices.Clone(m.MultiContent)
 		for j := range m.MultiContent {
 			if img := m.MultiContent[j].ImageURL; img != nil {
@@ -132,24 +264,33 @@ func snapshotMessages(msgs []openai.ChatCompletionMessage) []openai.ChatCompleti
 				m.MultiContent[j].ImageURL = &copied
 			}
 		}
-		m.ToolCalls = snapshotToolCalls(m.ToolCalls)
-		if m.FunctionCall != nil {
-			fc := *m.FunctionCall
-			m.FunctionCall = &fc
-		}
+	}
+	m.ToolCalls = snapshotToolCalls(m.ToolCalls)
+	m.FunctionCall = clonePtr(m.FunctionCall)
+}
+
+func snapshotToolCalls(calls []openai.ToolCall) []openai.ToolCall {
+	if calls == nil {
+		return nil
+	}
+	out := slices.Clone(calls)
+	for i := range out {
+		out[i].Index = clonePtr(out[i].Index)
 	}
 	return out
 }
 
-func snapshotToolCalls(calls []openai.ToolCall) []openai.ToolCall {
-	out := slices.Clone(calls)
-	for i := range out {
-		if out[i].Index != nil {
-			idx := *out[i].Index
-			out[i].Index = &idx
-		}
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
 	}
-	return out
+	copied := *p
+	return &copied
+}
+
+func snapshotFunction(f openai.FunctionDefinition) openai.FunctionDefinition {
+	f.Parameters = cloneValue(f.Parameters)
+	return f
 }
 
 func snapshotChatRequest(r openai.ChatCompletionRequest) openai.ChatCompletionRequest {
@@ -157,43 +298,149 @@ func snapshotChatRequest(r openai.ChatCompletionRequest) openai.ChatCompletionRe
 	r.Stop = slices.Clone(r.Stop)
 	r.LogitBias = maps.Clone(r.LogitBias)
 	r.Metadata = maps.Clone(r.Metadata)
-	r.ChatTemplateKwargs = maps.Clone(r.ChatTemplateKwargs)
-	r.Functions = slices.Clone(r.Functions)
-	r.Tools = slices.Clone(r.Tools)
-	for i := range r.Tools {
-		if f := r.Tools[i].Function; f != nil {
-			copied := *f
-			r.Tools[i].Function = &copied
+	r.ChatTemplateKwargs, _ = cloneValue(r.ChatTemplateKwargs).(map[string]any)
+	r.GuidedChoice = slices.Clone(r.GuidedChoice)
+	snapshotLegacyFunctions(&r)
+	if r.Tools != nil {
+		r.Tools = slices.Clone(r.Tools)
+		for i := range r.Tools {
+			t := &r.Tools[i]
+			if t.Function != nil {
+				f := snapshotFunction(*t.Function)
+				t.Function = &f
+			}
+			t.Parameters, _ = cloneValue(t.Parameters).(map[string]any)
 		}
 	}
+	r.ToolChoice = cloneValue(r.ToolChoice)
+	r.ParallelToolCalls = cloneValue(r.ParallelToolCalls)
 	if r.ResponseFormat != nil {
 		rf := *r.ResponseFormat
+		if rf.JSONSchema != nil {
+			js := *rf.JSONSchema
+			if v, ok := cloneValue(js.Schema).(json.Marshaler); ok {
+				js.Schema = v
+			}
+			rf.JSONSchema = &js
+		}
 		r.ResponseFormat = &rf
 	}
-	if r.StreamOptions != nil {
-		so := *r.StreamOptions
-		r.StreamOptions = &so
-	}
-	if r.Seed != nil {
-		seed := *r.Seed
-		r.Seed = &seed
-	}
+	r.StreamOptions = clonePtr(r.StreamOptions)
+	r.Seed = clonePtr(r.Seed)
+	r.Prediction = clonePtr(r.Prediction)
 	return r
+}
+
+// snapshotLegacyFunctions copies the deprecated functions and function_call
+// fields, which go-openai still sends.
+func snapshotLegacyFunctions(r *openai.ChatCompletionRequest) {
+	//lint:ignore SA1019 deprecated fields are still sent, so they are recorded.
+	functions, call := r.Functions, r.FunctionCall
+	if functions != nil {
+		functions = slices.Clone(functions)
+		for i := range functions {
+			functions[i] = snapshotFunction(functions[i])
+		}
+	}
+	//lint:ignore SA1019 deprecated fields are still sent, so they are recorded.
+	r.Functions, r.FunctionCall = functions, cloneValue(call)
+}
+
+// cloneValue deep-copies the JSON-like values found in go-openai's fields
+// of type any; other values are returned as they are.
+func cloneValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		if v == nil {
+			return v
+		}
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = cloneValue(e)
+		}
+		return out
+	case []any:
+		if v == nil {
+			return v
+		}
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = cloneValue(e)
+		}
+		return out
+	case map[string]string:
+		return maps.Clone(v)
+	case []string:
+		return slices.Clone(v)
+	case json.RawMessage:
+		return slices.Clone(v)
+	case []byte:
+		return slices.Clone(v)
+	case jsonschema.Definition:
+		return cloneDefinition(v)
+	case *jsonschema.Definition:
+		if v == nil {
+			return v
+		}
+		d := cloneDefinition(*v)
+		return &d
+	case *openai.ToolChoice:
+		return clonePtr(v)
+	}
+	return v
+}
+
+func cloneDefinition(d jsonschema.Definition) jsonschema.Definition {
+	d.Enum = slices.Clone(d.Enum)
+	d.Required = slices.Clone(d.Required)
+	d.Properties = cloneDefinitions(d.Properties)
+	d.Defs = cloneDefinitions(d.Defs)
+	if d.Items != nil {
+		items := cloneDefinition(*d.Items)
+		d.Items = &items
+	}
+	d.AdditionalProperties = cloneValue(d.AdditionalProperties)
+	if d.AnyOf != nil {
+		d.AnyOf = slices.Clone(d.AnyOf)
+		for i := range d.AnyOf {
+			d.AnyOf[i] = cloneDefinition(d.AnyOf[i])
+		}
+	}
+	return d
+}
+
+func cloneDefinitions(m map[string]jsonschema.Definition) map[string]jsonschema.Definition {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]jsonschema.Definition, len(m))
+	for k, d := range m {
+		out[k] = cloneDefinition(d)
+	}
+	return out
 }
 
 func snapshotChatResponse(r openai.ChatCompletionResponse) openai.ChatCompletionResponse {
 	r.Choices = slices.Clone(r.Choices)
 	for i := range r.Choices {
-		msg := snapshotMessages([]openai.ChatCompletionMessage{r.Choices[i].Message})
-		r.Choices[i].Message = msg[0]
+		c := &r.Choices[i]
+		snapshotMessage(&c.Message)
+		if c.LogProbs != nil {
+			lp := openai.LogProbs{Content: slices.Clone(c.LogProbs.Content)}
+			for j := range lp.Content {
+				lp.Content[j].Bytes = slices.Clone(lp.Content[j].Bytes)
+				lp.Content[j].TopLogProbs = slices.Clone(lp.Content[j].TopLogProbs)
+			}
+			c.LogProbs = &lp
+		}
 	}
-	if d := r.Usage.PromptTokensDetails; d != nil {
-		copied := *d
-		r.Usage.PromptTokensDetails = &copied
-	}
-	if d := r.Usage.CompletionTokensDetails; d != nil {
-		copied := *d
-		r.Usage.CompletionTokensDetails = &copied
-	}
+	r.PromptFilterResults = slices.Clone(r.PromptFilterResults)
+	r.Usage = snapshotUsage(r.Usage)
 	return r
+}
+
+func snapshotUsage(u openai.Usage) openai.Usage {
+	u.PromptTokensDetails = clonePtr(u.PromptTokensDetails)
+	u.CompletionTokensDetails = clonePtr(u.CompletionTokensDetails)
+	return u
 }

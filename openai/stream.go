@@ -101,7 +101,6 @@ func (r *streamRecorder) finish(err error) {
 type chatAggregate struct {
 	id, model, fingerprint string
 	created                int64
-	serviceTier            openai.ServiceTier
 	choices                []*choiceAggregate
 	usage                  *openai.Usage
 	chunks                 int
@@ -226,21 +225,39 @@ func (c *choiceAggregate) addToolCall(d *openai.ToolCall) {
 	tc.args.WriteString(d.Function.Arguments)
 }
 
-// response returns the assembled answer in the shape of a non-streamed one,
-// choices in index order. A choice without a finish reason (an early close
-// or an error) keeps a null one.
-func (a *chatAggregate) response() openai.ChatCompletionResponse {
-	resp := openai.ChatCompletionResponse{
+// streamedChat is a chat completion assembled from a stream, in the shape
+// of a non-streamed one (openai.ChatCompletionResponse) minus the fields a
+// stream does not carry: go-openai's types would encode them as zero values
+// (content_filter_results all "filtered": false, for one), which would
+// record what OpenAI never said.
+type streamedChat struct {
+	ID                string           `json:"id"`
+	Object            string           `json:"object"`
+	Created           int64            `json:"created"`
+	Model             string           `json:"model"`
+	Choices           []streamedChoice `json:"choices"`
+	Usage             *openai.Usage    `json:"usage,omitempty"`
+	SystemFingerprint string           `json:"system_fingerprint,omitempty"`
+}
+
+type streamedChoice struct {
+	Index   int                          `json:"index"`
+	Message openai.ChatCompletionMessage `json:"message"`
+	// FinishReason encodes "" as null, as go-openai's type does.
+	FinishReason openai.FinishReason `json:"finish_reason"`
+}
+
+// response returns the assembled answer, choices in index order. A choice
+// without a finish reason (an early close or an error) keeps a null one.
+func (a *chatAggregate) response() streamedChat {
+	resp := streamedChat{
 		ID:                a.id,
 		Object:            "chat.completion",
 		Created:           a.created,
 		Model:             a.model,
 		SystemFingerprint: a.fingerprint,
-		ServiceTier:       a.serviceTier,
-		Choices:           make([]openai.ChatCompletionChoice, 0, len(a.choices)),
-	}
-	if a.usage != nil {
-		resp.Usage = *a.usage
+		Usage:             a.usage,
+		Choices:           make([]streamedChoice, 0, len(a.choices)),
 	}
 	for _, c := range byIndex(a.choices, func(c *choiceAggregate) int { return c.index }) {
 		msg := openai.ChatCompletionMessage{
@@ -266,7 +283,7 @@ func (a *chatAggregate) response() openai.ChatCompletionResponse {
 				Function: openai.FunctionCall{Name: tc.name, Arguments: tc.args.String()},
 			})
 		}
-		resp.Choices = append(resp.Choices, openai.ChatCompletionChoice{Index: c.index, Message: msg, FinishReason: c.finish})
+		resp.Choices = append(resp.Choices, streamedChoice{Index: c.index, Message: msg, FinishReason: c.finish})
 	}
 	return resp
 }

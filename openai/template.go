@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/cbroglie/mustache"
 	openai "github.com/sashabaranov/go-openai"
@@ -13,10 +14,16 @@ import (
 // inputs that do not match the messages.
 var ErrTemplate = errors.New("gentrace: invalid template")
 
+// noPartials resolves every partial ({{> name}}) to nothing, as
+// mustache.js does when it is given no partials. mustache.Render alone would
+// read a file of that name from the working directory (or any absolute
+// path), which would let a template send a local file to OpenAI.
+var noPartials = &mustache.StaticProvider{}
+
 // render renders a Mustache template: {{x}} is HTML-escaped, {{{x}}} is
-// not, as in every Gentrace SDK.
+// not, as in every Gentrace SDK. Partials render as nothing.
 func render(template string, inputs map[string]any) (string, error) {
-	out, err := mustache.Render(template, inputs)
+	out, err := mustache.RenderPartials(template, noPartials, inputs)
 	if err != nil {
 		return "", fmt.Errorf("%w: %q: %v", ErrTemplate, abbreviate(template), err)
 	}
@@ -46,10 +53,13 @@ func renderMessages(msgs []openai.ChatCompletionMessage, inputs []map[string]any
 		if in == nil {
 			continue
 		}
+		if len(msgs[i].MultiContent) > 0 {
+			return nil, nil, fmt.Errorf("%w: message %d: a template must be the message's Content, not MultiContent", ErrTemplate, i)
+		}
 		tmpl := msgs[i].Content
 		text, err := render(tmpl, in)
 		if err != nil {
-			return nil, nil, fmt.Errorf("message %d: %w", i, err)
+			return nil, nil, fmt.Errorf("%w (message %d)", err, i)
 		}
 		data, err := json.Marshal(in)
 		if err != nil {
@@ -76,9 +86,14 @@ func (t *chatTemplates) record(inputs, params map[string]any) {
 	inputs["contentInputs"] = in
 }
 
+// abbreviate shortens a template for an error message, on a rune boundary.
 func abbreviate(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
+	if len(s) <= 40 {
+		return s
 	}
-	return s
+	cut := 40
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
