@@ -1,10 +1,13 @@
 package gentrace
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // wireTime is the API's timestamp layout: UTC, RFC 3339, milliseconds.
@@ -102,13 +105,171 @@ func (s *runSnapshot) encode(transform func(*Step), observers []Observer) ([]byt
 			Steps: steps, Error: s.err,
 		})
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(run); err != nil {
+	body, err := run.appendJSON(make([]byte, 0, 4096))
+	if err != nil {
 		return nil, fmt.Errorf("%w: encoding run: %v", ErrInvalidStep, err)
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return body, nil
+}
+
+// appendJSON writes the run as JSON, in the field order of the structs.
+// It is written out rather than left to encoding/json because steps hold
+// values already encoded (json.RawMessage), which encoding/json would scan
+// and copy again; here they are checked with json.Valid and appended as
+// they are.
+func (run *wireRun) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"id":`...)
+	b = appendString(b, run.ID)
+	b = append(b, `,"slug":`...)
+	b = appendString(b, run.Slug)
+	b = append(b, `,"collectionMethod":`...)
+	b = appendString(b, run.CollectionMethod)
+	b = append(b, `,"previousRunId":`...)
+	b = appendNullable(b, run.PreviousRunID)
+	b = append(b, `,"metadata":`...)
+	meta, err := json.Marshal(run.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, meta...)
+	b = append(b, `,"stepRuns":[`...)
+	for i := range run.StepRuns {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		st := &run.StepRuns[i]
+		b = append(b, `{"providerName":`...)
+		b = appendString(b, st.ProviderName)
+		b = append(b, `,"invocation":`...)
+		b = appendString(b, st.Invocation)
+		for _, f := range []struct {
+			name string
+			obj  map[string]any
+		}{{`,"modelParams":`, st.ModelParams}, {`,"inputs":`, st.Inputs}, {`,"outputs":`, st.Outputs}} {
+			b = append(b, f.name...)
+			if b, err = appendObject(b, f.obj); err != nil {
+				return nil, fmt.Errorf("step %d %s%v", i, f.name[2:len(f.name)-2], err)
+			}
+		}
+		b = append(b, `,"context":{`...)
+		if st.Context.UserID != "" {
+			b = append(b, `"userId":`...)
+			b = appendString(b, st.Context.UserID)
+		}
+		if r := st.Context.Render; r != nil {
+			if st.Context.UserID != "" {
+				b = append(b, ',')
+			}
+			b = append(b, `"render":{"type":`...)
+			b = appendString(b, r.Type)
+			b = append(b, `,"key":`...)
+			b = appendString(b, r.Key)
+			b = append(b, '}')
+		}
+		b = append(b, `},"elapsedTime":`...)
+		b = strconv.AppendInt(b, st.ElapsedTime, 10)
+		b = append(b, `,"startTime":`...)
+		b = appendString(b, st.StartTime)
+		b = append(b, `,"endTime":`...)
+		b = appendString(b, st.EndTime)
+		b = append(b, `,"error":`...)
+		b = appendNullable(b, st.Error)
+		b = append(b, '}')
+	}
+	b = append(b, `],"error":`...)
+	b = appendNullable(b, run.Error)
+	return append(b, '}'), nil
+}
+
+// appendObject writes m with its keys sorted, as encoding/json does.
+func appendObject(b []byte, m map[string]any) ([]byte, error) {
+	b = append(b, '{')
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		switch v := m[k].(type) {
+		case json.RawMessage:
+			if v == nil {
+				b = append(b, "null"...)
+				continue
+			}
+			if !json.Valid(v) {
+				return nil, fmt.Errorf(" %q: invalid json.RawMessage", k)
+			}
+			b = append(b, v...)
+		default:
+			data, err := marshal(v)
+			if err != nil {
+				return nil, fmt.Errorf(" %q: %v", k, err)
+			}
+			b = append(b, data...)
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// appendString writes s as a JSON string, without escaping HTML characters.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+func appendNullable(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, "null"...)
+	}
+	return appendString(b, *s)
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(wireTime) }
