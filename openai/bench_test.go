@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -221,6 +222,7 @@ func benchmarkOverhead(b *testing.B, backend backendKind, settle bool) {
 
 	chat := func(b *testing.B, call func(gogpt.ChatCompletionRequest) (gogpt.ChatCompletionResponse, error)) {
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		for i := 0; b.Loop(); i++ {
 			nextQuestion(&req, i)
 			resp, err := call(req)
@@ -257,6 +259,7 @@ func benchmarkOverhead(b *testing.B, backend backendKind, settle bool) {
 		env.oai.SetDefault(openaitest.RouteChatCompletions, openaitest.ChatStream(chunks...))
 		b.Run("bare", func(b *testing.B) {
 			b.ReportAllocs()
+			defer reportCPU(b)()
 			for i := 0; b.Loop(); i++ {
 				nextQuestion(&req, i)
 				stream, err := env.bare.CreateChatCompletionStream(ctx, req)
@@ -279,6 +282,7 @@ func benchmarkOverhead(b *testing.B, backend backendKind, settle bool) {
 			stream.Close()
 			rot.flush() // builds the tokenizer before the measurement
 			b.ReportAllocs()
+			report := reportCPU(b)
 			for i := 0; b.Loop(); i++ {
 				nextQuestion(&req, i)
 				stream, err := rot.next().CreateChatCompletionStream(ctx, req)
@@ -291,6 +295,7 @@ func benchmarkOverhead(b *testing.B, backend backendKind, settle bool) {
 				stream.Close()
 			}
 			rot.flush()
+			report()
 		})
 	})
 }
@@ -375,4 +380,27 @@ func BenchmarkTimeToFirstChunk(b *testing.B) {
 		})
 		rot.flush()
 	})
+}
+
+// reportCPU starts measuring the process's CPU time (user and system, all
+// goroutines: caller, fake servers, delivery) and returns a function that
+// reports it per operation as cpu-ns/op. CPU time is steadier than wall
+// time on a shared virtual machine, whose steal time it does not count.
+// Call the returned function after the last delivery so that the work of
+// the runs submitted during the loop is included.
+func reportCPU(b *testing.B) func() {
+	start := processCPU()
+	return func() {
+		if b.N > 0 {
+			b.ReportMetric(float64((processCPU()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		}
+	}
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
