@@ -120,7 +120,7 @@ func (r *chatRecord) estimate(model string, resp streamedChat) *gentrace.Usage {
 type ChatCompletionStream struct {
 	stream        *openai.ChatCompletionStream
 	PipelineRunID string
-	rec           *streamRecorder
+	rec           *streamRecorder[openai.ChatCompletionStreamResponse]
 }
 
 // CreateChatCompletionStream is go-openai's CreateChatCompletionStream,
@@ -154,7 +154,8 @@ func (c *Client) CreateChatCompletionStream(ctx context.Context, request openai.
 		if err != nil {
 			return nil, err
 		}
-		return &ChatCompletionStream{stream: stream, rec: &streamRecorder{hideUsage: hideUsage}}, nil
+		return &ChatCompletionStream{stream: stream, rec: &streamRecorder[openai.ChatCompletionStreamResponse]{
+			next: stream.Recv, usageOnly: chatUsageOnly, hideUsage: hideUsage}}, nil
 	}
 	start := k.runner.Now()
 	stream, err := c.oc.CreateChatCompletionStream(ctx, request)
@@ -167,29 +168,15 @@ func (c *Client) CreateChatCompletionStream(ctx context.Context, request openai.
 		k.record(s)
 		return nil, err
 	}
-	sr := &streamRecorder{call: k, start: start, hideUsage: hideUsage, invocation: InvocationChatCompletion,
-		complete: rec.complete, closedEarly: &rec.stream.closedEarly, chat: rec.stream}
+	sr := &streamRecorder[openai.ChatCompletionStreamResponse]{next: stream.Recv, usageOnly: chatUsageOnly,
+		call: k, start: start, hideUsage: hideUsage, invocation: InvocationChatCompletion,
+		complete: rec.complete, closedEarly: &rec.stream.closedEarly, agg: rec.stream}
 	return &ChatCompletionStream{stream: stream, PipelineRunID: k.runID(), rec: sr}, nil
 }
 
 // Recv returns the next chunk exactly as go-openai does, io.EOF at the end.
 func (s *ChatCompletionStream) Recv() (openai.ChatCompletionStreamResponse, error) {
-	for {
-		resp, err := s.stream.Recv()
-		if s.rec.call == nil && !s.rec.hideUsage {
-			return resp, err
-		}
-		if err != nil {
-			s.rec.finish(err)
-			return resp, err
-		}
-		usageOnly := len(resp.Choices) == 0 && resp.Usage != nil
-		s.rec.observeChat(&resp)
-		if usageOnly && s.rec.hideUsage {
-			continue
-		}
-		return resp, nil
-	}
+	return s.rec.recv()
 }
 
 // Close closes the stream, as go-openai's Close. Closing before the end is

@@ -175,7 +175,7 @@ func (r *completionRecord) estimate(model string) *gentrace.Usage {
 type CompletionStream struct {
 	stream        *openai.CompletionStream
 	PipelineRunID string
-	rec           *streamRecorder
+	rec           *streamRecorder[openai.CompletionResponse]
 }
 
 // CreateCompletionStream is go-openai's CreateCompletionStream, recorded as
@@ -200,7 +200,8 @@ func (c *Client) CreateCompletionStream(ctx context.Context, request openai.Comp
 		if err != nil {
 			return nil, err
 		}
-		return &CompletionStream{stream: stream, rec: &streamRecorder{hideUsage: hideUsage}}, nil
+		return &CompletionStream{stream: stream, rec: &streamRecorder[openai.CompletionResponse]{
+			next: stream.Recv, usageOnly: completionUsageOnly, hideUsage: hideUsage}}, nil
 	}
 	start := k.runner.Now()
 	stream, err := c.oc.CreateCompletionStream(ctx, request)
@@ -213,29 +214,14 @@ func (c *Client) CreateCompletionStream(ctx context.Context, request openai.Comp
 		return nil, err
 	}
 	rec.stream = &completionAggregate{}
-	sr := &streamRecorder{call: k, start: start, hideUsage: hideUsage, invocation: InvocationCompletion,
-		complete: rec.complete, closedEarly: &rec.stream.closedEarly, text: rec.stream}
+	sr := &streamRecorder[openai.CompletionResponse]{next: stream.Recv, usageOnly: completionUsageOnly,
+		call: k, start: start, hideUsage: hideUsage, invocation: InvocationCompletion,
+		complete: rec.complete, closedEarly: &rec.stream.closedEarly, agg: rec.stream}
 	return &CompletionStream{stream: stream, PipelineRunID: k.runID(), rec: sr}, nil
 }
 
 // Recv returns the next chunk exactly as go-openai does, io.EOF at the end.
-func (s *CompletionStream) Recv() (openai.CompletionResponse, error) {
-	for {
-		resp, err := s.stream.Recv()
-		if s.rec.call == nil && !s.rec.hideUsage {
-			return resp, err
-		}
-		if err != nil {
-			s.rec.finish(err)
-			return resp, err
-		}
-		s.rec.observeCompletion(&resp)
-		if len(resp.Choices) == 0 && resp.Usage != nil && s.rec.hideUsage {
-			continue
-		}
-		return resp, nil
-	}
-}
+func (s *CompletionStream) Recv() (openai.CompletionResponse, error) { return s.rec.recv() }
 
 // Close closes the stream, as go-openai's Close; closing before the end is
 // recorded as an early close.

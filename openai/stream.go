@@ -16,40 +16,51 @@ import (
 // errClosedEarly marks a stream its caller closed before the end.
 var errClosedEarly = errors.New("stream closed before it ended")
 
-// streamRecorder watches a stream for its step: it aggregates chunks as
-// they pass and records the step once, when the stream ends, fails or is
-// closed.
-type streamRecorder struct {
-	call        *call // nil: nothing is recorded
-	start       time.Time
-	hideUsage   bool // drop the usage-only chunk the caller did not ask for
+// chunk is a chunk type of a go-openai stream.
+type chunk interface {
+	openai.ChatCompletionStreamResponse | openai.CompletionResponse
+}
+
+// streamRecorder watches a stream of chunks of type T for its step: Recv
+// passes each chunk on while it is aggregated on the side, and the step is
+// recorded once, when the stream ends, fails or is closed.
+type streamRecorder[T chunk] struct {
+	next      func() (T, error) // the go-openai stream's Recv
+	usageOnly func(*T) bool     // reports the usage-only last chunk
+	call      *call             // nil: nothing is recorded
+	start     time.Time
+	hideUsage bool // drop the usage-only chunk the caller did not ask for
+	// What the step is made of, set when call is not nil.
 	invocation  string
 	complete    func(*gentrace.Step)
 	closedEarly *bool
-	chat        *chatAggregate
-	text        *completionAggregate
+	agg         interface{ add(*T) }
 
 	mu    sync.Mutex
 	first time.Time
 	done  bool
 }
 
-func (r *streamRecorder) observeChat(resp *openai.ChatCompletionStreamResponse) {
-	if r.call == nil {
-		return
+// recv returns the next chunk exactly as the go-openai stream does.
+func (r *streamRecorder[T]) recv() (T, error) {
+	for {
+		resp, err := r.next()
+		if r.call == nil && !r.hideUsage {
+			return resp, err
+		}
+		if err != nil {
+			r.finish(err)
+			return resp, err
+		}
+		skip := r.hideUsage && r.usageOnly(&resp)
+		r.observe(&resp)
+		if !skip {
+			return resp, nil
+		}
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.done {
-		return
-	}
-	if r.first.IsZero() {
-		r.first = r.call.runner.Now()
-	}
-	r.chat.add(resp)
 }
 
-func (r *streamRecorder) observeCompletion(resp *openai.CompletionResponse) {
+func (r *streamRecorder[T]) observe(resp *T) {
 	if r.call == nil {
 		return
 	}
@@ -61,12 +72,12 @@ func (r *streamRecorder) observeCompletion(resp *openai.CompletionResponse) {
 	if r.first.IsZero() {
 		r.first = r.call.runner.Now()
 	}
-	r.text.add(resp)
+	r.agg.add(resp)
 }
 
 // finish records the step the first time the stream ends: io.EOF is a
 // complete answer, errClosedEarly an early close, anything else an error.
-func (r *streamRecorder) finish(err error) {
+func (r *streamRecorder[T]) finish(err error) {
 	if r.call == nil {
 		return
 	}
@@ -367,4 +378,12 @@ func (a *completionAggregate) response() map[string]any {
 		out["usage"] = a.usage
 	}
 	return out
+}
+
+func chatUsageOnly(c *openai.ChatCompletionStreamResponse) bool {
+	return len(c.Choices) == 0 && c.Usage != nil
+}
+
+func completionUsageOnly(c *openai.CompletionResponse) bool {
+	return len(c.Choices) == 0 && c.Usage != nil
 }
