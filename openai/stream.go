@@ -26,7 +26,7 @@ type chunk interface {
 // recorded once, when the stream ends, fails or is closed.
 type streamRecorder[T chunk] struct {
 	next      func() (T, error) // the go-openai stream's Recv
-	usageOnly func(*T) bool     // reports the usage-only last chunk
+	usageOnly func(T) bool      // reports the usage-only last chunk
 	call      *call             // nil: nothing is recorded
 	start     time.Time
 	hideUsage bool // drop the usage-only chunk the caller did not ask for
@@ -36,9 +36,10 @@ type streamRecorder[T chunk] struct {
 	closedEarly *bool
 	agg         interface{ add(*T) }
 
-	mu    sync.Mutex
-	first time.Time
-	done  bool
+	mu      sync.Mutex
+	first   time.Time
+	done    bool
+	current T // the chunk being aggregated: a copy, so the caller's does not escape
 }
 
 // recv returns the next chunk exactly as the go-openai stream does.
@@ -52,7 +53,7 @@ func (r *streamRecorder[T]) recv() (T, error) {
 			r.finish(err)
 			return resp, err
 		}
-		skip := r.hideUsage && r.usageOnly(&resp)
+		skip := r.hideUsage && r.usageOnly(resp)
 		r.observe(&resp)
 		if !skip {
 			return resp, nil
@@ -72,7 +73,8 @@ func (r *streamRecorder[T]) observe(resp *T) {
 	if r.first.IsZero() {
 		r.first = r.call.runner.Now()
 	}
-	r.agg.add(resp)
+	r.current = *resp
+	r.agg.add(&r.current)
 }
 
 // finish records the step the first time the stream ends: io.EOF is a
@@ -380,10 +382,10 @@ func (a *completionAggregate) response() map[string]any {
 	return out
 }
 
-func chatUsageOnly(c *openai.ChatCompletionStreamResponse) bool {
+func chatUsageOnly(c openai.ChatCompletionStreamResponse) bool {
 	return len(c.Choices) == 0 && c.Usage != nil
 }
 
-func completionUsageOnly(c *openai.CompletionResponse) bool {
+func completionUsageOnly(c openai.CompletionResponse) bool {
 	return len(c.Choices) == 0 && c.Usage != nil
 }
