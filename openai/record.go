@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	gentrace "github.com/gentrace/gentrace-go"
@@ -226,7 +227,7 @@ func (c *Client) price(s *gentrace.Step, model string) {
 	}
 	switch u := s.Usage; {
 	case u != nil:
-		s.Outputs["cost"] = gentrace.Dollars(p.Cost(u.PromptTokens, u.CachedPromptTokens, u.CompletionTokens))
+		s.Outputs["cost"] = gentrace.Dollars(roundCost(p.Cost(u.PromptTokens, u.CachedPromptTokens, u.CompletionTokens)))
 	case p == (Price{}):
 		s.Outputs["cost"] = gentrace.Dollars(0)
 	}
@@ -443,4 +444,14 @@ func snapshotUsage(u openai.Usage) openai.Usage {
 	u.PromptTokensDetails = clonePtr(u.PromptTokensDetails)
 	u.CompletionTokensDetails = clonePtr(u.CompletionTokensDetails)
 	return u
+}
+
+// roundCost keeps 12 significant digits, far below a cent, so that float
+// noise (0.000007049999999999999) does not reach the payload.
+func roundCost(usd float64) float64 {
+	r, err := strconv.ParseFloat(strconv.FormatFloat(usd, 'g', 12, 64), 64)
+	if err != nil {
+		return usd
+	}
+	return r
 }
