@@ -128,7 +128,7 @@ func newBenchEnv(b *testing.B, backend backendKind) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &benchEnv{oai: oai, bare: oai.Client(), wrapped: openai.Wrap(oai.Client()), pipeline: p, gc: gc, backend: backend}
+	return &benchEnv{oai: oai, bare: oai.Client(), wrapped: openai.NewClientWithConfig(oai.ClientConfig()), pipeline: p, gc: gc, backend: backend}
 }
 
 // rotator binds the wrapped client to a runner and, every benchStepsPerRun

@@ -2,6 +2,7 @@ package openai
 
 import (
 	"context"
+	"encoding/json"
 
 	gentrace "github.com/gentrace/gentrace-go"
 	"github.com/gentrace/gentrace-go/internal/tokens"
@@ -35,14 +36,26 @@ func (c *Client) CreateChatCompletion(ctx context.Context, request openai.ChatCo
 		resp, err := c.oc.CreateChatCompletion(ctx, request)
 		return ChatCompletionResponse{ChatCompletionResponse: resp}, err
 	}
+	callCtx, cp := c.withCapture(ctx)
 	start := k.runner.Now()
-	resp, err := c.oc.CreateChatCompletion(ctx, request)
+	resp, err := c.oc.CreateChatCompletion(callCtx, request)
 	end := k.runner.Now()
 
-	rec := &chatRecord{client: c, request: snapshotChatRequest(request), templates: tmpl}
+	rec := &chatRecord{client: c, templates: tmpl}
+	if rec.sent = cp.sent(); rec.sent != nil {
+		rec.request.Model = request.Model
+	} else {
+		rec.request = snapshotChatRequest(request)
+	}
 	if err == nil {
-		snap := snapshotChatResponse(resp)
-		rec.response = &snap
+		if raw := cp.answer(); raw != nil {
+			// The bytes are the record; keep only what cost needs.
+			rec.answer = raw
+			rec.response = &openai.ChatCompletionResponse{Model: resp.Model, Usage: snapshotUsage(resp.Usage)}
+		} else {
+			snap := snapshotChatResponse(resp)
+			rec.response = &snap
+		}
 	}
 	s := newStep(InvocationChatCompletion, start, end, err)
 	s.Complete = rec.complete
@@ -57,16 +70,29 @@ type chatRecord struct {
 	templates *chatTemplates
 	response  *openai.ChatCompletionResponse // nil on error
 	stream    *chatAggregate                 // for streams
+	// sent and answer are the bodies as they crossed the wire, when
+	// captured; they are recorded instead of request and response.
+	sent, answer json.RawMessage
 }
 
 var chatInputKeys = []string{"messages", "user", "tools"}
 
 // complete fills the step's inputs, model params, outputs, usage and cost.
 func (r *chatRecord) complete(s *gentrace.Step) {
-	s.Inputs, s.ModelParams = split(r.request, chatInputKeys...)
+	if r.sent != nil {
+		s.Inputs, s.ModelParams = split(r.sent, chatInputKeys...)
+	} else {
+		s.Inputs, s.ModelParams = split(r.request, chatInputKeys...)
+	}
 	r.templates.record(s.Inputs, s.ModelParams)
 	model := r.request.Model
 	switch {
+	case r.answer != nil:
+		s.Outputs = object(r.answer)
+		if r.response.Model != "" {
+			model = r.response.Model
+		}
+		s.Usage = usageOf(&r.response.Usage)
 	case r.response != nil:
 		s.Outputs = object(r.response)
 		if r.response.Model != "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"sync"
 
 	gentrace "github.com/gentrace/gentrace-go"
@@ -34,6 +35,9 @@ type Client struct {
 	runner   *gentrace.Runner
 	defaults []CallOption
 	warned   *sync.Map // models without a price, warned about once
+	// capturing is set when the client made go-openai's client itself and
+	// wrapped its HTTP client to capture request and answer bodies.
+	capturing bool
 }
 
 // Option configures a Client.
@@ -69,7 +73,13 @@ func NewClient(authToken string, opts ...Option) *Client {
 // NewClientWithConfig returns a recording client with a go-openai
 // configuration, like go-openai's NewClientWithConfig.
 func NewClientWithConfig(config openai.ClientConfig, opts ...Option) *Client {
-	return Wrap(openai.NewClientWithConfig(config), opts...)
+	if config.HTTPClient == nil {
+		config.HTTPClient = &http.Client{}
+	}
+	config.HTTPClient = capturing{next: config.HTTPClient}
+	c := Wrap(openai.NewClientWithConfig(config), opts...)
+	c.capturing = true
+	return c
 }
 
 // Wrap returns a recording client that sends its calls through oc.

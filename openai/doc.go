@@ -34,8 +34,12 @@ model, model params are {model}. Values are snapshotted when the call
 returns: changing the request or the response afterwards does not change
 the record (values of go-openai's fields of type any are copied when they
 are maps, slices, raw JSON or jsonschema definitions, and shared
-otherwise). OpenAI's errors are recorded on the step and returned
-unchanged.
+otherwise). A client made with [NewClient] or [NewClientWithConfig]
+records non-streamed chat completions and embeddings from the bodies that
+crossed the wire (it wraps go-openai's HTTP client to keep a copy), so the
+record is exactly what OpenAI received and answered and nothing is encoded
+again; a client made with [Wrap] records copies of go-openai's structs.
+OpenAI's errors are recorded on the step and returned unchanged.
 
 # Templates
 

@@ -84,13 +84,21 @@ func (c *Client) CreateEmbeddings(ctx context.Context, conv openai.EmbeddingRequ
 		request.Input = cloneValue(in)
 	}
 	request.ExtraBody, _ = cloneValue(request.ExtraBody).(map[string]any)
+	callCtx, cp := c.withCapture(ctx)
 	start := k.runner.Now()
-	resp, err := c.oc.CreateEmbeddings(ctx, request)
+	resp, err := c.oc.CreateEmbeddings(callCtx, request)
 	end := k.runner.Now()
 	rec := &modelCallRecord{client: c, model: string(request.Model), request: request}
 	if err == nil {
-		snap := snapshotEmbeddings(resp)
-		rec.response, rec.usage = &snap, &snap.Usage
+		if raw := cp.answer(); raw != nil {
+			// The vectors are recorded as OpenAI sent them: no copy of
+			// the floats, no encoding them again.
+			u := resp.Usage
+			rec.response, rec.usage = raw, &u
+		} else {
+			snap := snapshotEmbeddings(resp)
+			rec.response, rec.usage = &snap, &snap.Usage
+		}
 		rec.priced = string(resp.Model)
 	}
 	s := newStep(InvocationEmbedding, start, end, err)

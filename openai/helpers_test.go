@@ -107,7 +107,7 @@ func newHarness(t *testing.T, opts ...openai.Option) *harness {
 			t.Errorf("Shutdown: %v", err)
 		}
 	})
-	client := openai.Wrap(oai.Client(), append([]openai.Option{openai.WithGentrace(gc)}, opts...)...)
+	client := openai.NewClientWithConfig(oai.ClientConfig(), append([]openai.Option{openai.WithGentrace(gc)}, opts...)...)
 	return &harness{t: t, oai: oai, backend: backend, gc: gc, client: client, logs: logs}
 }
 
