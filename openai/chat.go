@@ -165,16 +165,8 @@ func (c *Client) CreateChatCompletionStream(ctx context.Context, request openai.
 		return nil, err
 	}
 	request.Messages = msgs
-	hideUsage := false
-	if cc.exactUsage && (request.StreamOptions == nil || !request.StreamOptions.IncludeUsage) {
-		so := openai.StreamOptions{IncludeUsage: true}
-		if request.StreamOptions != nil {
-			so = *request.StreamOptions
-			so.IncludeUsage = true
-		}
-		request.StreamOptions = &so
-		hideUsage = true
-	}
+	var hideUsage bool
+	request.StreamOptions, hideUsage = streamOptions(request.StreamOptions, cc.exactUsage)
 	if k == nil {
 		stream, err := c.oc.CreateChatCompletionStream(ctx, request)
 		if err != nil {

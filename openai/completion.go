@@ -190,11 +190,8 @@ func (c *Client) CreateCompletionStream(ctx context.Context, request openai.Comp
 	if err != nil {
 		return nil, err
 	}
-	hideUsage := false
-	if cc.exactUsage && (request.StreamOptions == nil || !request.StreamOptions.IncludeUsage) {
-		request.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
-		hideUsage = true
-	}
+	var hideUsage bool
+	request.StreamOptions, hideUsage = streamOptions(request.StreamOptions, cc.exactUsage)
 	if k == nil {
 		stream, err := c.oc.CreateCompletionStream(ctx, request)
 		if err != nil {

@@ -389,3 +389,18 @@ func chatUsageOnly(c openai.ChatCompletionStreamResponse) bool {
 func completionUsageOnly(c openai.CompletionResponse) bool {
 	return len(c.Choices) == 0 && c.Usage != nil
 }
+
+// streamOptions asks for the stream's exact usage when exact is set and the
+// caller did not, keeping the caller's other options; hide reports that the
+// usage-only chunk must then be kept from the caller.
+func streamOptions(so *openai.StreamOptions, exact bool) (_ *openai.StreamOptions, hide bool) {
+	if !exact || (so != nil && so.IncludeUsage) {
+		return so, false
+	}
+	out := openai.StreamOptions{IncludeUsage: true}
+	if so != nil {
+		out = *so
+		out.IncludeUsage = true
+	}
+	return &out, true
+}
