@@ -278,12 +278,12 @@ func chatRequest() gogpt.ChatCompletionRequest {
 	}
 }
 
-// readChat reads a wrapped chat stream to its end; err is its first error
-// other than io.EOF.
-func readChat(s *openai.ChatCompletionStream) ([]gogpt.ChatCompletionStreamResponse, error) {
-	var out []gogpt.ChatCompletionStreamResponse
+// readAll reads a stream to its end through its Recv; err is its first
+// error other than io.EOF.
+func readAll[T any](recv func() (T, error)) ([]T, error) {
+	var out []T
 	for {
-		chunk, err := s.Recv()
+		chunk, err := recv()
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
@@ -292,35 +292,21 @@ func readChat(s *openai.ChatCompletionStream) ([]gogpt.ChatCompletionStreamRespo
 		}
 		out = append(out, chunk)
 	}
+}
+
+// readChat reads a wrapped chat stream to its end.
+func readChat(s *openai.ChatCompletionStream) ([]gogpt.ChatCompletionStreamResponse, error) {
+	return readAll(s.Recv)
 }
 
 // readBareChat is readChat for go-openai's own stream.
 func readBareChat(s *gogpt.ChatCompletionStream) ([]gogpt.ChatCompletionStreamResponse, error) {
-	var out []gogpt.ChatCompletionStreamResponse
-	for {
-		chunk, err := s.Recv()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, chunk)
-	}
+	return readAll(s.Recv)
 }
 
+// readCompletion reads a wrapped completion stream to its end.
 func readCompletion(s *openai.CompletionStream) ([]gogpt.CompletionResponse, error) {
-	var out []gogpt.CompletionResponse
-	for {
-		chunk, err := s.Recv()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, chunk)
-	}
+	return readAll(s.Recv)
 }
 
 // lastRequest returns the last request the fake OpenAI server received.
