@@ -21,12 +21,10 @@ import (
 	"io"
 	"log"
 	"os"
-	"strings"
 	"time"
 
 	gentrace "github.com/gentrace/gentrace-go"
 	"github.com/gentrace/gentrace-go/examples/internal/exampleenv"
-	"github.com/gentrace/gentrace-go/gentracetest"
 	"github.com/gentrace/gentrace-go/openai"
 	"github.com/gentrace/gentrace-go/openai/openaitest"
 	"github.com/gentrace/gentrace-go/openinference"
@@ -63,16 +61,24 @@ func run(out io.Writer) (err error) {
 
 	// 2. The Gentrace client exports every run it delivers to that provider.
 	observer := openinference.New(openinference.WithTracerProvider(tp))
-	svc, err := startServices(out, observer)
+	svc, err := exampleenv.Start(exampleenv.Options{
+		ScriptOpenAI: func(srv *openaitest.Server) {
+			srv.Enqueue(openaitest.RouteChatCompletions,
+				exampleenv.Reply("Of course! Which order is it about?"),
+				exampleenv.Reply("Order A-1017 has shipped with DHL."))
+		},
+		GentraceOptions: []gentrace.Option{gentrace.WithObserver(observer)},
+		Out:             out,
+	})
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if closeErr := svc.close(); err == nil {
+		if closeErr := svc.Close(); err == nil {
 			err = closeErr
 		}
 	}()
-	ai := openai.NewClientWithConfig(svc.openAIConfig, openai.WithGentrace(svc.gentrace))
+	ai := svc.OpenAI()
 
 	// 3. The program handles a traced request; the session, user and tags
 	// travel in the context to Gentrace and to the spans.
@@ -98,7 +104,7 @@ func run(out io.Writer) (err error) {
 	fmt.Fprintf(out, "greeter run %s: %s\n", greeting.PipelineRunID, greeting.Choices[0].Message.Content)
 
 	// Advanced mode: a Measure step and a chat call in one run.
-	pipeline, err := svc.gentrace.NewPipeline("order-status")
+	pipeline, err := svc.Gentrace.NewPipeline("order-status")
 	if err != nil {
 		return err
 	}
@@ -130,7 +136,7 @@ func run(out io.Writer) (err error) {
 	request.End()
 
 	// 4. Spans are made as runs are delivered; flush both to see them now.
-	if err := svc.gentrace.Flush(ctx); err != nil {
+	if err := svc.Gentrace.Flush(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintln(out, "\nSpans (one trace: POST /chat > greeter, order-status > their steps):")
@@ -140,68 +146,4 @@ func run(out io.Writer) (err error) {
 func lookupOrder(id string) (map[string]any, error) {
 	time.Sleep(20 * time.Millisecond) // a database query
 	return map[string]any{"id": id, "status": "shipped", "carrier": "DHL"}, nil
-}
-
-// services are OpenAI and Gentrace, real or in-process fakes.
-//
-// The shared example helper (examples/internal/exampleenv) makes its own
-// Gentrace client and has no way yet to add an observer to it, so this
-// example sets up its services itself, in the same way.
-type services struct {
-	gentrace     *gentrace.Client
-	openAIConfig goopenai.ClientConfig
-	fakeOpenAI   *openaitest.Server
-	fakeGentrace *gentracetest.Server
-}
-
-func startServices(out io.Writer, observer gentrace.Observer) (*services, error) {
-	s := &services{}
-	if key := os.Getenv("OPENAI_API_KEY"); key != "" {
-		s.openAIConfig = goopenai.DefaultConfig(key)
-		fmt.Fprintln(out, "OpenAI:   online (key from OPENAI_API_KEY)")
-	} else {
-		s.fakeOpenAI = openaitest.NewServer()
-		s.fakeOpenAI.Enqueue(openaitest.RouteChatCompletions,
-			exampleenv.Reply("Of course! Which order is it about?"),
-			exampleenv.Reply("Order A-1017 has shipped with DHL."))
-		s.openAIConfig = s.fakeOpenAI.ClientConfig()
-		fmt.Fprintf(out, "OpenAI:   offline (in-process fake server at %s; set OPENAI_API_KEY for the real API)\n", s.fakeOpenAI.URL())
-	}
-	opts := []gentrace.Option{gentrace.WithObserver(observer)}
-	if os.Getenv("GENTRACE_API_KEY") != "" {
-		fmt.Fprintln(out, "Gentrace: online (key from GENTRACE_API_KEY)")
-	} else {
-		s.fakeGentrace = gentracetest.NewServer()
-		opts = append(opts, gentrace.WithBaseURL(s.fakeGentrace.URL), gentrace.WithAPIKey(s.fakeGentrace.APIKey))
-		fmt.Fprintf(out, "Gentrace: offline (in-process fake backend at %s; set GENTRACE_API_KEY for Gentrace)\n", s.fakeGentrace.URL)
-	}
-	if s.fakeOpenAI != nil && s.fakeGentrace != nil {
-		fmt.Fprintln(out, strings.Repeat("-", 8), "running offline: nothing leaves this machine", strings.Repeat("-", 8))
-	}
-	fmt.Fprintln(out)
-	c, err := gentrace.New(opts...)
-	if err != nil {
-		s.closeFakes()
-		return nil, err
-	}
-	s.gentrace = c
-	return s, nil
-}
-
-// close delivers pending runs within ten seconds and stops the fakes.
-func (s *services) close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err := s.gentrace.Shutdown(ctx)
-	s.closeFakes()
-	return err
-}
-
-func (s *services) closeFakes() {
-	if s.fakeGentrace != nil {
-		s.fakeGentrace.Close()
-	}
-	if s.fakeOpenAI != nil {
-		s.fakeOpenAI.Close()
-	}
 }

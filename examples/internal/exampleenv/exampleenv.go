@@ -44,6 +44,11 @@ type Options struct {
 	// NoOpenAI is for examples that make no OpenAI call: no OpenAI set-up
 	// is done or reported.
 	NoOpenAI bool
+	// GentraceOptions are added to the options of the Gentrace client, real
+	// or offline (for example gentrace.WithObserver).
+	GentraceOptions []gentrace.Option
+	// Out receives what the helper prints; nil means standard output.
+	Out io.Writer
 }
 
 // Env holds the clients of one example run. Close it before the program
@@ -63,7 +68,10 @@ type Env struct {
 
 // Start prepares the services and prints which mode each one is in.
 func Start(opts Options) (*Env, error) {
-	e := &Env{out: os.Stdout}
+	e := &Env{out: opts.Out}
+	if e.out == nil {
+		e.out = os.Stdout
+	}
 	if !opts.NoOpenAI {
 		if key := os.Getenv("OPENAI_API_KEY"); key != "" {
 			e.OpenAIConfig = goopenai.DefaultConfig(key)
@@ -78,7 +86,7 @@ func Start(opts Options) (*Env, error) {
 		}
 	}
 	if os.Getenv("GENTRACE_API_KEY") != "" {
-		c, err := gentrace.New() // GENTRACE_API_KEY, GENTRACE_BASE_URL
+		c, err := gentrace.New(opts.GentraceOptions...) // GENTRACE_API_KEY, GENTRACE_BASE_URL
 		if err != nil {
 			e.closeFakes()
 			return nil, err
@@ -90,16 +98,19 @@ func Start(opts Options) (*Env, error) {
 		if opts.SeedGentrace != nil {
 			opts.SeedGentrace(e.fakeGentrace)
 		}
-		c, err := gentrace.New(
+		c, err := gentrace.New(append([]gentrace.Option{
 			gentrace.WithBaseURL(e.fakeGentrace.URL),
 			gentrace.WithAPIKey(e.fakeGentrace.APIKey),
-		)
+		}, opts.GentraceOptions...)...)
 		if err != nil {
 			e.closeFakes()
 			return nil, err
 		}
 		e.Gentrace = c
 		fmt.Fprintf(e.out, "Gentrace: offline (in-process fake backend at %s; set GENTRACE_API_KEY for Gentrace)\n", e.fakeGentrace.URL)
+	}
+	if e.fakeGentrace != nil && (opts.NoOpenAI || e.fakeOpenAI != nil) {
+		fmt.Fprintln(e.out, "-------- running offline: nothing leaves this machine --------")
 	}
 	fmt.Fprintln(e.out)
 	return e, nil
