@@ -148,6 +148,12 @@ func (c *Client) now() time.Time { return c.cfg.now() }
 
 func (c *Client) closed() bool { return c.isClosed.Load() }
 
+// HandleError sends an error that cannot be returned to the caller (such
+// as a step a wrapper could not record) to the handler set with
+// WithErrorHandler, or logs it at error level. Wrappers of other providers
+// use it; it is safe for concurrent use.
+func (c *Client) HandleError(err error) { c.report(err) }
+
 // report sends a background error to the error handler, or logs it.
 func (c *Client) report(err error) {
 	if h := c.cfg.errorHandler; h != nil {

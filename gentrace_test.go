@@ -131,3 +131,19 @@ func TestPackageLevelDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestHandleErrorGoesToTheHandlerElseTheLogger(t *testing.T) {
+	t.Parallel()
+	var got errorLog
+	c := offlineClient(t, WithErrorHandler(got.handle))
+	c.HandleError(errors.New("wrapper failed"))
+	if errs := got.all(); len(errs) != 1 || errs[0].Error() != "wrapper failed" {
+		t.Errorf("handler got %v", errs)
+	}
+	var logs bytes.Buffer
+	c2 := offlineClient(t, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	c2.HandleError(errors.New("wrapper failed"))
+	if !strings.Contains(logs.String(), "wrapper failed") {
+		t.Errorf("not logged: %q", logs.String())
+	}
+}

@@ -257,12 +257,13 @@ func (k *call) record(s gentrace.Step) {
 	s.Attributes = k.attrs
 	gc := k.runner.Client()
 	if err := k.runner.Record(s); err != nil {
-		gc.Logger().Error("gentrace: OpenAI step not recorded", "run_id", k.runner.ID(), "error", err)
+		gc.HandleError(fmt.Errorf("gentrace: OpenAI step of run %s not recorded: %w", k.runner.ID(), err))
 		return
 	}
 	if k.simple {
+		// A full queue is counted and reported by the client itself.
 		if _, err := k.runner.Submit(context.Background()); err != nil && !errors.Is(err, gentrace.ErrQueueFull) {
-			gc.Logger().Error("gentrace: run not submitted", "run_id", k.runner.ID(), "error", err)
+			gc.HandleError(fmt.Errorf("gentrace: run %s not submitted: %w", k.runner.ID(), err))
 		}
 	}
 }
