@@ -326,3 +326,17 @@ func (h *harness) noOpenAIRequest() {
 		h.t.Errorf("%d requests reached OpenAI, want none", n)
 	}
 }
+
+// streamToEnd makes a chat stream on r with the default request, reads it
+// to its end and closes it.
+func (h *harness) streamToEnd(r *gentrace.Runner) {
+	h.t.Helper()
+	stream, err := h.client.ForRunner(r).CreateChatCompletionStream(context.Background(), chatRequest())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer stream.Close()
+	if _, err := readChat(stream); err != nil {
+		h.t.Fatal(err)
+	}
+}

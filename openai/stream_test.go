@@ -453,14 +453,7 @@ func TestStreamTiming(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	r := h.start(gentrace.RunContext{})
-	stream, err := h.client.ForRunner(r).CreateChatCompletionStream(context.Background(), chatRequest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := readChat(stream); err != nil {
-		t.Fatal(err)
-	}
-	stream.Close()
+	h.streamToEnd(r)
 	s := r.Steps()[0]
 	// The clock moves 7ms per reading: start, first chunk, end.
 	if s.TimeToFirstToken != 7*time.Millisecond || s.Elapsed() != 14*time.Millisecond {
@@ -552,14 +545,7 @@ func TestStreamDeltasWithoutIndex(t *testing.T) {
 		delta(gogpt.ChatCompletionStreamChoiceDelta{FunctionCall: &gogpt.FunctionCall{Arguments: `:2}`}}, "tool_calls"),
 	))
 	r := h.start(gentrace.RunContext{})
-	stream, err := h.client.ForRunner(r).CreateChatCompletionStream(context.Background(), chatRequest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := readChat(stream); err != nil {
-		t.Fatal(err)
-	}
-	stream.Close()
+	h.streamToEnd(r)
 	msg := only(t, h.submit(r)).Outputs["choices"].([]any)[0].(map[string]any)["message"].(map[string]any)
 	want := jsonOf(t, []gogpt.ToolCall{
 		{ID: "a", Type: "function", Function: gogpt.FunctionCall{Name: "one", Arguments: `{"x":1}`}},

@@ -45,17 +45,7 @@ func collectChat(t testing.TB, c *openai.Client, req openai.ChatCompletionReques
 		return nil, err
 	}
 	defer stream.Close()
-	var out []openai.ChatCompletionStreamResponse
-	for {
-		chunk, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, chunk)
-	}
+	return drain(stream.Recv)
 }
 
 // collectCompletion reads a completion stream to its end.
@@ -66,9 +56,15 @@ func collectCompletion(t testing.TB, c *openai.Client, req openai.CompletionRequ
 		return nil, err
 	}
 	defer stream.Close()
-	var out []openai.CompletionResponse
+	return drain(stream.Recv)
+}
+
+// drain collects what recv returns until io.EOF (nil error) or another
+// error.
+func drain[T any](recv func() (T, error)) ([]T, error) {
+	var out []T
 	for {
-		chunk, err := stream.Recv()
+		chunk, err := recv()
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
