@@ -1,0 +1,425 @@
+// Package jsonscan walks encoded JSON without decoding it: it finds the
+// members of an object and the elements of an array as sub-slices of the
+// input, validating the grammar (RFC 8259) as strictly as encoding/json
+// does, and allocates nothing.
+//
+// The wire recorder reads every chunk of every recorded stream; decoding
+// each into Go values with encoding/json would cost more CPU than the rest
+// of the SDK together (a 200-chunk stream is 200 decodes), and only a few
+// fields of each chunk are needed. Slices returned here alias the input.
+package jsonscan
+
+import (
+	"encoding/json"
+	"unicode/utf8"
+)
+
+// isSpace reports JSON whitespace.
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
+
+// skipSpace returns the index of the first non-whitespace byte at or after i.
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && isSpace(data[i]) {
+		i++
+	}
+	return i
+}
+
+// Valid reports whether data is exactly one JSON value, optionally
+// surrounded by whitespace. It agrees with encoding/json.Valid.
+func Valid(data []byte) bool {
+	i := skipSpace(data, 0)
+	end := skipValue(data, i, 0)
+	return end >= 0 && skipSpace(data, end) == len(data)
+}
+
+// Trim returns data without surrounding JSON whitespace.
+func Trim(data []byte) []byte {
+	i, j := 0, len(data)
+	for i < j && isSpace(data[i]) {
+		i++
+	}
+	for j > i && isSpace(data[j-1]) {
+		j--
+	}
+	return data[i:j]
+}
+
+// maxDepth bounds nesting, as encoding/json does, so that hostile input
+// cannot exhaust the stack.
+const maxDepth = 10000
+
+// skipValue returns the index just past the value starting at data[i] (no
+// leading whitespace), or -1 when it is not a valid value.
+func skipValue(data []byte, i, depth int) int {
+	if i >= len(data) {
+		return -1
+	}
+	switch c := data[i]; {
+	case c == '"':
+		return skipString(data, i)
+	case c == '{':
+		if depth >= maxDepth {
+			return -1
+		}
+		return skipObject(data, i, depth+1)
+	case c == '[':
+		if depth >= maxDepth {
+			return -1
+		}
+		return skipArray(data, i, depth+1)
+	case c == '-' || (c >= '0' && c <= '9'):
+		return skipNumber(data, i)
+	case c == 't':
+		return skipLiteral(data, i, "true")
+	case c == 'f':
+		return skipLiteral(data, i, "false")
+	case c == 'n':
+		return skipLiteral(data, i, "null")
+	}
+	return -1
+}
+
+func skipLiteral(data []byte, i int, lit string) int {
+	if len(data)-i < len(lit) || string(data[i:i+len(lit)]) != lit {
+		return -1
+	}
+	return i + len(lit)
+}
+
+// skipString returns the index just past the string starting at data[i] (a
+// quote), or -1. Control characters must be escaped; escapes must be valid;
+// invalid UTF-8 is accepted, as encoding/json accepts it.
+func skipString(data []byte, i int) int {
+	i++
+	for i < len(data) {
+		c := data[i]
+		switch {
+		case c == '"':
+			return i + 1
+		case c == '\\':
+			if i+1 >= len(data) {
+				return -1
+			}
+			switch data[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(data) {
+					return -1
+				}
+				for _, h := range data[i+2 : i+6] {
+					if !isHex(h) {
+						return -1
+					}
+				}
+				i += 6
+			default:
+				return -1
+			}
+		case c < 0x20:
+			return -1
+		default:
+			i++
+		}
+	}
+	return -1
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// skipNumber returns the index just past the number starting at data[i].
+func skipNumber(data []byte, i int) int {
+	if data[i] == '-' {
+		i++
+	}
+	if i >= len(data) {
+		return -1
+	}
+	switch {
+	case data[i] == '0':
+		i++
+	case data[i] >= '1' && data[i] <= '9':
+		for i < len(data) && data[i] >= '0' && data[i] <= '9' {
+			i++
+		}
+	default:
+		return -1
+	}
+	if i < len(data) && data[i] == '.' {
+		i++
+		start := i
+		for i < len(data) && data[i] >= '0' && data[i] <= '9' {
+			i++
+		}
+		if i == start {
+			return -1
+		}
+	}
+	if i < len(data) && (data[i] == 'e' || data[i] == 'E') {
+		i++
+		if i < len(data) && (data[i] == '+' || data[i] == '-') {
+			i++
+		}
+		start := i
+		for i < len(data) && data[i] >= '0' && data[i] <= '9' {
+			i++
+		}
+		if i == start {
+			return -1
+		}
+	}
+	return i
+}
+
+func skipObject(data []byte, i, depth int) int {
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return i + 1
+	}
+	for {
+		if i >= len(data) || data[i] != '"' {
+			return -1
+		}
+		if i = skipString(data, i); i < 0 {
+			return -1
+		}
+		i = skipSpace(data, i)
+		if i >= len(data) || data[i] != ':' {
+			return -1
+		}
+		i = skipSpace(data, i+1)
+		if i = skipValue(data, i, depth); i < 0 {
+			return -1
+		}
+		i = skipSpace(data, i)
+		if i >= len(data) {
+			return -1
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case '}':
+			return i + 1
+		default:
+			return -1
+		}
+	}
+}
+
+func skipArray(data []byte, i, depth int) int {
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == ']' {
+		return i + 1
+	}
+	for {
+		if i = skipValue(data, i, depth); i < 0 {
+			return -1
+		}
+		i = skipSpace(data, i)
+		if i >= len(data) {
+			return -1
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case ']':
+			return i + 1
+		default:
+			return -1
+		}
+	}
+}
+
+// Members calls fn with each member of the JSON object data (surrounding
+// whitespace allowed), in order: key is the raw text between the key's
+// quotes (escapes not decoded; compare it with Key), value the member's
+// encoded value without surrounding whitespace. fn returns false to stop.
+// Members reports false when data is not a valid object; fn may have seen
+// the members before the fault, which is why callers validate first or
+// discard what they gathered.
+func Members(data []byte, fn func(key, value []byte) bool) bool {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return false
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return skipSpace(data, i+1) == len(data)
+	}
+	for {
+		if i >= len(data) || data[i] != '"' {
+			return false
+		}
+		kEnd := skipString(data, i)
+		if kEnd < 0 {
+			return false
+		}
+		key := data[i+1 : kEnd-1]
+		i = skipSpace(data, kEnd)
+		if i >= len(data) || data[i] != ':' {
+			return false
+		}
+		i = skipSpace(data, i+1)
+		vEnd := skipValue(data, i, 1)
+		if vEnd < 0 {
+			return false
+		}
+		if !fn(key, data[i:vEnd:vEnd]) {
+			return true
+		}
+		i = skipSpace(data, vEnd)
+		if i >= len(data) {
+			return false
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case '}':
+			return skipSpace(data, i+1) == len(data)
+		default:
+			return false
+		}
+	}
+}
+
+// Elements calls fn with each element of the JSON array data, in order,
+// each without surrounding whitespace; fn returns false to stop. It reports
+// false when data is not a valid array.
+func Elements(data []byte, fn func(value []byte) bool) bool {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '[' {
+		return false
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == ']' {
+		return skipSpace(data, i+1) == len(data)
+	}
+	for {
+		end := skipValue(data, i, 1)
+		if end < 0 {
+			return false
+		}
+		if !fn(data[i:end:end]) {
+			return true
+		}
+		i = skipSpace(data, end)
+		if i >= len(data) {
+			return false
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case ']':
+			return skipSpace(data, i+1) == len(data)
+		default:
+			return false
+		}
+	}
+}
+
+// Get returns the value of the first member named key in the object data,
+// or nil when data is not an object or has no such member.
+func Get(data []byte, key string) []byte {
+	var found []byte
+	Members(data, func(k, v []byte) bool {
+		if Key(k, key) {
+			found = v
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// Key reports whether the raw key (as Members passes it) names name.
+func Key(raw []byte, name string) bool {
+	if string(raw) == name {
+		return true
+	}
+	for _, c := range raw {
+		if c == '\\' {
+			s, ok := unquoteBody(raw)
+			return ok && s == name
+		}
+	}
+	return false
+}
+
+// IsNull reports whether value is the literal null (or absent: nil).
+func IsNull(value []byte) bool { return len(value) == 0 || string(value) == "null" }
+
+// StringBody returns the text between the quotes of the JSON string value,
+// escapes left as they are, and false when value is not a string. Bodies of
+// several strings concatenate into the body of their concatenation, which
+// is how stream deltas are joined without decoding them.
+func StringBody(value []byte) ([]byte, bool) {
+	if len(value) < 2 || value[0] != '"' || value[len(value)-1] != '"' {
+		return nil, false
+	}
+	return value[1 : len(value)-1], true
+}
+
+// String decodes the JSON string value, and reports false when value is
+// not a string.
+func String(value []byte) (string, bool) {
+	body, ok := StringBody(value)
+	if !ok {
+		return "", false
+	}
+	return unquoteBody(body)
+}
+
+// unquoteBody decodes the body of a JSON string: quickly when it has no
+// escapes; through encoding/json otherwise, which also replaces invalid
+// UTF-8 as encoding/json does.
+func unquoteBody(body []byte) (string, bool) {
+	plain := true
+	for _, c := range body {
+		if c == '\\' || c >= utf8.RuneSelf || c < 0x20 || c == '"' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return string(body), true
+	}
+	quoted := make([]byte, 0, len(body)+2)
+	quoted = append(quoted, '"')
+	quoted = append(quoted, body...)
+	quoted = append(quoted, '"')
+	var s string
+	if err := json.Unmarshal(quoted, &s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// Int returns the integer value of a JSON number without fraction or
+// exponent, and false otherwise (or on overflow).
+func Int(value []byte) (int64, bool) {
+	if len(value) == 0 {
+		return 0, false
+	}
+	neg := value[0] == '-'
+	digits := value
+	if neg {
+		digits = value[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
