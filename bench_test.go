@@ -35,7 +35,7 @@ func BenchmarkSubmit(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				r, err := p.Start(ctx, RunContext{UserID: "u1"})
+				_, r, err := p.Start(ctx, RunContext{UserID: "u1"})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -73,7 +73,7 @@ func BenchmarkDelivery(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for i := range b.N {
-		r, _ := p.Start(ctx, RunContext{Metadata: Metadata{"i": String(fmt.Sprint(i))}})
+		_, r, _ := p.Start(ctx, RunContext{Metadata: Metadata{"i": String(fmt.Sprint(i))}})
 		for range 3 {
 			_ = r.Checkpoint(map[string]any{"q": "question"}, map[string]any{"a": "answer"})
 		}
@@ -104,10 +104,10 @@ func BenchmarkCheckpoint(b *testing.B) {
 	inputs := map[string]any{"question": "What is the capital of France?", "n": 3}
 	outputs := map[string]any{"answer": "Paris", "sources": []string{"a", "b"}}
 	b.ReportAllocs()
-	r, _ := p.Start(context.Background(), RunContext{})
+	_, r, _ := p.Start(context.Background(), RunContext{})
 	for i := range b.N {
 		if i%1000 == 0 {
-			r, _ = p.Start(context.Background(), RunContext{})
+			_, r, _ = p.Start(context.Background(), RunContext{})
 		}
 		if err := r.Checkpoint(inputs, outputs); err != nil {
 			b.Fatal(err)

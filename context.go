@@ -10,23 +10,18 @@ import (
 	"strings"
 )
 
-// ErrInvalidAttribute reports a context attribute that cannot be recorded:
-// an empty or blank session or user ID, an empty tag, or template
-// variables that cannot be encoded as JSON.
+// ErrInvalidAttribute reports a context value that cannot be recorded: an
+// empty or blank session or user ID, an empty tag, or template variables
+// that cannot be encoded as JSON.
 var ErrInvalidAttribute = errors.New("gentrace: invalid context attribute")
 
-// Attributes are the request-scoped values a context carries to every run
-// and step recorded under it, in the OpenInference model (session.id,
-// user.id, metadata, tag.tags, llm.prompt_template.*). The zero value
-// carries nothing.
+// Attributes are request-scoped values that a context carries to every run
+// started and every step recorded under it, in the OpenInference model
+// (metadata, tag.tags, llm.prompt_template.*). User and session IDs travel
+// beside them (WithUser, WithSession). The zero value carries nothing.
 type Attributes struct {
-	// UserID becomes the run's user ID unless RunContext sets one.
-	UserID string
-	// SessionID becomes the run metadata "sessionId" (type string) unless
-	// the run sets that key.
-	SessionID string
-	// Metadata is merged into the run's metadata; explicit run metadata
-	// wins for the same key.
+	// Metadata is merged into the metadata of runs started under the
+	// context; the run's own metadata wins for the same key.
 	Metadata Metadata
 	// Tags label the work, for tracing (tag.tags).
 	Tags []string
@@ -37,113 +32,233 @@ type Attributes struct {
 	PromptTemplateVariables map[string]any
 }
 
-// Attribute sets one field of the Attributes a context carries; see
-// WithAttributes.
-type Attribute func(*Attributes) error
+// scope is everything a context carries for recording. It is stored as one
+// value so that a lookup costs one ctx.Value walk.
+type scope struct {
+	userID    string
+	sessionID string
+	attrs     Attributes
+	// call is where model calls made under the context record: a *Runner
+	// (the run of Pipeline.Start or ContextWithRunner) or a *simpleRun
+	// (WithPipeline); nil for neither. The innermost setting wins.
+	call any
+}
 
-type attributesKey struct{}
+type scopeKey struct{}
+
+func scopeOf(ctx context.Context) *scope {
+	if ctx == nil {
+		return &noScope
+	}
+	if s, ok := ctx.Value(scopeKey{}).(*scope); ok {
+		return s
+	}
+	return &noScope
+}
+
+var noScope scope
+
+// with returns a copy of ctx whose scope is the current one changed by edit.
+func with(ctx context.Context, edit func(*scope)) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	s := *scopeOf(ctx)
+	edit(&s)
+	return context.WithValue(ctx, scopeKey{}, &s)
+}
+
+// WithUser returns a copy of ctx carrying a user ID, which becomes the user
+// ID of every run started under it unless RunContext sets one. An empty or
+// blank ID returns ctx unchanged and an error wrapping ErrInvalidAttribute,
+// so that a bad value is never silently recorded.
+func WithUser(ctx context.Context, id string) (context.Context, error) {
+	if err := nonBlank("user ID", id); err != nil {
+		return orBackground(ctx), err
+	}
+	return with(ctx, func(s *scope) { s.userID = id }), nil
+}
+
+// WithSession returns a copy of ctx carrying a session ID, recorded as the
+// run metadata "sessionId" (type string) of every run started under it
+// unless the run sets one. An empty or blank ID returns ctx unchanged and
+// an error wrapping ErrInvalidAttribute.
+func WithSession(ctx context.Context, id string) (context.Context, error) {
+	if err := nonBlank("session ID", id); err != nil {
+		return orBackground(ctx), err
+	}
+	return with(ctx, func(s *scope) { s.sessionID = id }), nil
+}
+
+// WithAttributes returns a copy of ctx carrying attrs on top of those ctx
+// already carries: each field overrides only when set (metadata key by key;
+// tags and template variables as a whole). Values are copied, so later
+// changes by the caller do not reach the record. Invalid metadata, a blank
+// tag, a blank template version or variables that cannot be encoded as JSON
+// return ctx unchanged and an error naming the value.
+func WithAttributes(ctx context.Context, attrs Attributes) (context.Context, error) {
+	set, err := attrs.snapshot()
+	if err != nil {
+		return orBackground(ctx), err
+	}
+	return with(ctx, func(s *scope) {
+		a := &s.attrs
+		if set.Metadata != nil {
+			merged := maps.Clone(a.Metadata)
+			if merged == nil {
+				merged = Metadata{}
+			}
+			maps.Copy(merged, set.Metadata)
+			a.Metadata = merged
+		}
+		if set.Tags != nil {
+			a.Tags = set.Tags
+		}
+		if set.PromptTemplate != "" {
+			a.PromptTemplate = set.PromptTemplate
+		}
+		if set.PromptTemplateVersion != "" {
+			a.PromptTemplateVersion = set.PromptTemplateVersion
+		}
+		if set.PromptTemplateVariables != nil {
+			a.PromptTemplateVariables = set.PromptTemplateVariables
+		}
+	}), nil
+}
+
+// snapshot validates a and returns a copy that shares nothing mutable with
+// the caller.
+func (a Attributes) snapshot() (Attributes, error) {
+	if err := a.Metadata.Validate(); err != nil {
+		return Attributes{}, err
+	}
+	for i, t := range a.Tags {
+		if strings.TrimSpace(t) == "" {
+			return Attributes{}, fmt.Errorf("%w: tag %d is empty", ErrInvalidAttribute, i)
+		}
+	}
+	if a.PromptTemplateVersion != "" {
+		if err := nonBlank("prompt template version", a.PromptTemplateVersion); err != nil {
+			return Attributes{}, err
+		}
+	}
+	out := Attributes{
+		Metadata:              maps.Clone(a.Metadata),
+		Tags:                  slices.Clone(a.Tags),
+		PromptTemplate:        a.PromptTemplate,
+		PromptTemplateVersion: a.PromptTemplateVersion,
+	}
+	if a.PromptTemplateVariables != nil {
+		data, err := json.Marshal(a.PromptTemplateVariables)
+		if err != nil {
+			return Attributes{}, fmt.Errorf("%w: prompt template variables: %v", ErrInvalidAttribute, err)
+		}
+		var vars map[string]any
+		if err := json.Unmarshal(data, &vars); err != nil || vars == nil {
+			vars = map[string]any{}
+		}
+		out.PromptTemplateVariables = vars
+	}
+	return out, nil
+}
+
+// UserFromContext returns the user ID ctx carries, and false if none.
+func UserFromContext(ctx context.Context) (string, bool) {
+	id := scopeOf(ctx).userID
+	return id, id != ""
+}
+
+// SessionFromContext returns the session ID ctx carries, and false if none.
+func SessionFromContext(ctx context.Context) (string, bool) {
+	id := scopeOf(ctx).sessionID
+	return id, id != ""
+}
 
 // AttributesFromContext returns a copy of the attributes ctx carries; the
 // zero Attributes when it carries none (or ctx is nil).
 func AttributesFromContext(ctx context.Context) Attributes {
-	a := attributesFromContext(ctx)
+	a := scopeOf(ctx).attrs
 	a.Metadata = maps.Clone(a.Metadata)
 	a.Tags = slices.Clone(a.Tags)
 	a.PromptTemplateVariables = maps.Clone(a.PromptTemplateVariables)
 	return a
 }
 
-// attributesFromContext returns the attributes without copying them, for
-// reads that do not let them escape to callers.
-func attributesFromContext(ctx context.Context) Attributes {
-	if ctx == nil {
-		return Attributes{}
+// ContextWithRunner returns a copy of ctx carrying r, so that model calls
+// made with it through a recording client, and Measure, record into r. Use
+// it to hand a run to code that starts from another context (a queue
+// worker, a goroutine given context.WithoutCancel); Pipeline.Start already
+// returns a context carrying its run. A nil r returns ctx unchanged.
+func ContextWithRunner(ctx context.Context, r *Runner) context.Context {
+	if r == nil {
+		return orBackground(ctx)
 	}
-	a, _ := ctx.Value(attributesKey{}).(Attributes)
-	return a
+	return with(ctx, func(s *scope) { s.call = r })
 }
 
-// WithAttributes returns a copy of ctx carrying the given attributes on top
-// of those ctx already carries: each attribute overrides only what it sets
-// (metadata key by key). It returns ctx unchanged and an error wrapping
-// ErrInvalidAttribute or ErrInvalidMetadata for the first invalid
-// attribute, so that a bad value is never silently recorded: a caller that
-// ignores the error keeps the outer context.
-func WithAttributes(ctx context.Context, attrs ...Attribute) (context.Context, error) {
-	if ctx == nil {
-		ctx = context.Background()
+// RunnerFromContext returns the run ctx carries (see Pipeline.Start and
+// ContextWithRunner). It never returns nil: without a run it returns a
+// runner that records nothing, whose IsRecording is false, so code deep in a
+// call chain can record without checking, as with
+// trace.SpanFromContext.
+func RunnerFromContext(ctx context.Context) *Runner {
+	if r, ok := scopeOf(ctx).call.(*Runner); ok {
+		return r
 	}
-	var set Attributes
-	for _, attr := range attrs {
-		if err := attr(&set); err != nil {
-			return ctx, err
-		}
-	}
-	a := attributesFromContext(ctx)
-	if set.UserID != "" {
-		a.UserID = set.UserID
-	}
-	if set.SessionID != "" {
-		a.SessionID = set.SessionID
-	}
-	if set.Metadata != nil {
-		merged := maps.Clone(a.Metadata)
-		if merged == nil {
-			merged = Metadata{}
-		}
-		maps.Copy(merged, set.Metadata)
-		a.Metadata = merged
-	}
-	if set.Tags != nil {
-		a.Tags = set.Tags
-	}
-	if set.PromptTemplate != "" {
-		a.PromptTemplate = set.PromptTemplate
-	}
-	if set.PromptTemplateVersion != "" {
-		a.PromptTemplateVersion = set.PromptTemplateVersion
-	}
-	if set.PromptTemplateVariables != nil {
-		a.PromptTemplateVariables = set.PromptTemplateVariables
-	}
-	return context.WithValue(ctx, attributesKey{}, a), nil
+	return noRunner
 }
 
-// WithUser returns a copy of ctx carrying a user ID, which becomes the
-// user ID of every run started under it (unless RunContext sets one). An
-// empty or blank ID returns ctx unchanged and ErrInvalidAttribute.
-func WithUser(ctx context.Context, id string) (context.Context, error) {
-	return WithAttributes(ctx, AttrUser(id))
+// simpleRun is the simple mode a context names: every model call becomes a
+// one-step run of the pipeline.
+type simpleRun struct {
+	pipeline *Pipeline
+	rc       RunContext
 }
 
-// WithSession returns a copy of ctx carrying a session ID, recorded as the
-// run metadata "sessionId" of every run started under it. An empty or
-// blank ID returns ctx unchanged and ErrInvalidAttribute.
-func WithSession(ctx context.Context, id string) (context.Context, error) {
-	return WithAttributes(ctx, AttrSession(id))
-}
-
-// UserFromContext returns the user ID ctx carries, and false if none.
-func UserFromContext(ctx context.Context) (string, bool) {
-	id := AttributesFromContext(ctx).UserID
-	return id, id != ""
-}
-
-// SessionFromContext returns the session ID ctx carries, and false if none.
-func SessionFromContext(ctx context.Context) (string, bool) {
-	id := AttributesFromContext(ctx).SessionID
-	return id, id != ""
-}
-
-// RunWithAttributes runs fn with a context carrying the attributes, the Go
-// counterpart of a decorator. When an attribute is invalid, fn does not
-// run and the error is returned; otherwise fn's error is returned.
-func RunWithAttributes(ctx context.Context, fn func(context.Context) error, attrs ...Attribute) error {
-	ctx, err := WithAttributes(ctx, attrs...)
+// WithPipeline returns a copy of ctx in which every model call recorded
+// under it (by the OpenAI wrapper, a recording go-openai or openai-go
+// client, or any wrapper that uses StartCall) becomes a one-step run of p
+// with rc's user ID, session ID, metadata and previous run ID: simple
+// mode. It fails, returning ctx unchanged, when rc is invalid (see
+// Pipeline.Start). A run carried by ctx (Pipeline.Start) is replaced for
+// calls made under the returned context, and the reverse.
+func WithPipeline(ctx context.Context, p *Pipeline, rc RunContext) (context.Context, error) {
+	if p == nil {
+		return orBackground(ctx), fmt.Errorf("%w: WithPipeline(nil pipeline)", ErrInvalidOption)
+	}
+	rc, err := rc.snapshot()
 	if err != nil {
-		return err
+		return orBackground(ctx), err
 	}
-	return fn(ctx)
+	return with(ctx, func(s *scope) { s.call = &simpleRun{pipeline: p, rc: rc} }), nil
+}
+
+// StartCall returns the run that one model call made under ctx records
+// into, for wrappers of model providers: the run ctx carries, or, in simple
+// mode (WithPipeline), a new run that is ended as soon as its one step is
+// recorded (its ID is the call's PipelineRunID). Without either, or when a
+// simple-mode run cannot start (its client is shut down, reported to the
+// client's error handler), it returns a runner that records nothing.
+func StartCall(ctx context.Context) *Runner {
+	switch c := scopeOf(ctx).call.(type) {
+	case *Runner:
+		return c
+	case *simpleRun:
+		_, r, err := c.pipeline.start(ctx, c.rc, true)
+		if err != nil {
+			c.pipeline.client.report(fmt.Errorf("gentrace: model call of pipeline %q not recorded: %w", c.pipeline.slug, err))
+			return noRunner
+		}
+		return r
+	}
+	return noRunner
+}
+
+func orBackground(ctx context.Context) context.Context {
+	if ctx == nil {
+		return context.Background()
+	}
+	return ctx
 }
 
 func nonBlank(kind, id string) error {
@@ -151,99 +266,4 @@ func nonBlank(kind, id string) error {
 		return fmt.Errorf("%w: empty %s", ErrInvalidAttribute, kind)
 	}
 	return nil
-}
-
-// AttrUser sets the user ID; empty or blank is an error.
-func AttrUser(id string) Attribute {
-	return func(a *Attributes) error {
-		if err := nonBlank("user ID", id); err != nil {
-			return err
-		}
-		a.UserID = id
-		return nil
-	}
-}
-
-// AttrSession sets the session ID; empty or blank is an error.
-func AttrSession(id string) Attribute {
-	return func(a *Attributes) error {
-		if err := nonBlank("session ID", id); err != nil {
-			return err
-		}
-		a.SessionID = id
-		return nil
-	}
-}
-
-// AttrMetadata sets metadata, merged key by key over the outer context's;
-// an invalid value is an error naming its key.
-func AttrMetadata(m Metadata) Attribute {
-	return func(a *Attributes) error {
-		if err := m.Validate(); err != nil {
-			return err
-		}
-		a.Metadata = maps.Clone(m)
-		if a.Metadata == nil {
-			a.Metadata = Metadata{}
-		}
-		return nil
-	}
-}
-
-// AttrTags sets the tags, replacing the outer context's; an empty tag is
-// an error.
-func AttrTags(tags ...string) Attribute {
-	return func(a *Attributes) error {
-		for i, t := range tags {
-			if strings.TrimSpace(t) == "" {
-				return fmt.Errorf("%w: tag %d is empty", ErrInvalidAttribute, i)
-			}
-		}
-		a.Tags = slices.Clone(tags)
-		if a.Tags == nil {
-			a.Tags = []string{}
-		}
-		return nil
-	}
-}
-
-// AttrPromptTemplate sets the prompt template in use.
-func AttrPromptTemplate(template string) Attribute {
-	return func(a *Attributes) error {
-		if template == "" {
-			return fmt.Errorf("%w: empty prompt template", ErrInvalidAttribute)
-		}
-		a.PromptTemplate = template
-		return nil
-	}
-}
-
-// AttrPromptTemplateVersion sets the version of the prompt template.
-func AttrPromptTemplateVersion(version string) Attribute {
-	return func(a *Attributes) error {
-		if err := nonBlank("prompt template version", version); err != nil {
-			return err
-		}
-		a.PromptTemplateVersion = version
-		return nil
-	}
-}
-
-// AttrPromptTemplateVariables sets the variables the template is rendered
-// with. They are encoded as JSON now (a snapshot); values that cannot be
-// encoded are an error.
-func AttrPromptTemplateVariables(vars map[string]any) Attribute {
-	return func(a *Attributes) error {
-		data, err := json.Marshal(vars)
-		if err != nil {
-			return fmt.Errorf("%w: prompt template variables: %v", ErrInvalidAttribute, err)
-		}
-		var snap map[string]any
-		_ = json.Unmarshal(data, &snap)
-		if snap == nil {
-			snap = map[string]any{}
-		}
-		a.PromptTemplateVariables = snap
-		return nil
-	}
 }

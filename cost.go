@@ -99,13 +99,27 @@ func costOf(v any) (Cost, error) {
 	return ParseCost(data)
 }
 
-// Usage is the token usage of a model call. When the provider did not
-// report it (a stream without usage), it is estimated with a tokenizer and
-// Estimated is true.
+// Usage is the token usage of a model call, in chat-completion terms: for
+// the Responses API, input tokens are PromptTokens and output tokens are
+// CompletionTokens. When the provider did not report it (a stream without
+// usage), it is estimated with a tokenizer and Estimated is true.
 type Usage struct {
-	PromptTokens       int
-	CompletionTokens   int
-	TotalTokens        int
+	PromptTokens     int
+	CompletionTokens int
+	TotalTokens      int
+	// CachedPromptTokens are prompt tokens served from OpenAI's prompt
+	// cache, at the cached-input price; they are part of PromptTokens.
 	CachedPromptTokens int
-	Estimated          bool
+	// ReasoningTokens are a reasoning model's hidden reasoning, billed as
+	// output; they are part of CompletionTokens.
+	ReasoningTokens int
+	// Estimated is true when the counts come from a tokenizer, not from the
+	// provider.
+	Estimated bool
+	// EstimateOmits names what an estimate could not count, so it is known
+	// to be low: "reasoning_tokens" (a reasoning model's hidden reasoning,
+	// which a stream without usage does not show) and "remote_images"
+	// (images given by URL, whose size is unknown). Nil when nothing is
+	// missing.
+	EstimateOmits []string
 }

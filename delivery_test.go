@@ -163,7 +163,7 @@ func TestBackendDownThenBackDeliversEveryRunOnce(t *testing.T) {
 			defer wg.Done()
 			p, _ := c.NewPipeline("down-then-back")
 			for i := range perGoroutine {
-				r, err := p.Start(context.Background(), RunContext{})
+				_, r, err := p.Start(context.Background(), RunContext{})
 				if err != nil {
 					t.Error(err)
 					return
@@ -238,14 +238,14 @@ func TestUseAfterShutdown(t *testing.T) {
 	t.Parallel()
 	c := offlineClient(t)
 	p, _ := c.NewPipeline("p")
-	r, _ := p.Start(context.Background(), RunContext{})
+	_, r, _ := p.Start(context.Background(), RunContext{})
 	if err := c.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Shutdown(context.Background()); err != nil {
 		t.Errorf("second Shutdown = %v, want nil", err)
 	}
-	if _, err := p.Start(context.Background(), RunContext{}); !errors.Is(err, ErrClientClosed) {
+	if _, _, err := p.Start(context.Background(), RunContext{}); !errors.Is(err, ErrClientClosed) {
 		t.Errorf("Start = %v", err)
 	}
 	if _, err := r.Submit(context.Background()); !errors.Is(err, ErrClientClosed) {
@@ -304,7 +304,7 @@ func TestDroppingNeverWaitsForTheLogger(t *testing.T) {
 	go func() {
 		defer close(done)
 		for range 50 {
-			r, _ := p.Start(context.Background(), RunContext{})
+			_, r, _ := p.Start(context.Background(), RunContext{})
 			_, _ = r.Submit(context.Background())
 		}
 	}()

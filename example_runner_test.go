@@ -10,8 +10,8 @@ import (
 	"github.com/gentrace/gentrace-go/gentracetest"
 )
 
-// A run with a Checkpoint and two Measure steps, submitted and delivered to
-// a fake backend.
+// A run with a Checkpoint and two Measure steps, ended and delivered to a
+// fake backend. Measure finds the run in the context Start returned.
 func ExampleMeasure() {
 	backend := gentracetest.NewServer()
 	defer backend.Close()
@@ -22,17 +22,17 @@ func ExampleMeasure() {
 	defer client.Shutdown(context.Background())
 
 	pipeline, _ := client.NewPipeline("summarize")
-	runner, _ := pipeline.Start(context.Background(), gentrace.RunContext{
+	ctx, runner, _ := pipeline.Start(context.Background(), gentrace.RunContext{
 		UserID:   "user-42",
 		Metadata: gentrace.Metadata{"env": gentrace.String("staging")},
 	})
 	_ = runner.Checkpoint(map[string]any{"url": "https://example.com/post"}, map[string]any{"text": "Long post ..."})
-	words, err := gentrace.Measure(runner, map[string]any{"text": "Long post ..."}, func() (int, error) {
+	words, err := gentrace.Measure(ctx, map[string]any{"text": "Long post ..."}, func(context.Context) (int, error) {
 		return len(strings.Fields("Long post ...")), nil
 	}, gentrace.WithStepMetadata(gentrace.Metadata{"tokenizer": gentrace.String("whitespace")}))
 	fmt.Println("words:", words, err)
 
-	_, err = gentrace.Measure(runner, nil, func() (string, error) {
+	_, err = gentrace.Measure(ctx, nil, func(context.Context) (string, error) {
 		return "", errors.New("summarizer unavailable")
 	})
 	fmt.Println("error returned unchanged:", err)
@@ -60,7 +60,7 @@ func ExampleRunner_Cost() {
 	client, _ := gentrace.New(gentrace.WithAPIKey("example"), gentrace.WithBaseURL("http://127.0.0.1:1/api"))
 	defer client.Shutdown(context.Background())
 	pipeline, _ := client.NewPipeline("costs")
-	runner, _ := pipeline.Start(context.Background(), gentrace.RunContext{})
+	_, runner, _ := pipeline.Start(context.Background(), gentrace.RunContext{})
 
 	_ = runner.Checkpoint(nil, map[string]any{"answer": "42", "cost": gentrace.Cents(1.5)})
 	_ = runner.Checkpoint(nil, map[string]any{"answer": "43", "cost": gentrace.Dollars(0.25)})
@@ -68,7 +68,7 @@ func ExampleRunner_Cost() {
 	fmt.Println(err)
 
 	total, ok := runner.Cost()
-	fmt.Printf("total: $%.3f (%v)\n", total, ok)
+	fmt.Printf("total: $%.3f (%v)\n", total.USD(), ok)
 	// Output:
 	// gentrace: invalid cost: type "euros": want "dollars" or "cents"
 	// total: $0.265 (true)
@@ -93,18 +93,16 @@ func ExampleMergeMetadata() {
 // Request-scoped users and sessions travel in the context and reach every
 // run started under it.
 func ExampleWithAttributes() {
-	ctx, err := gentrace.WithAttributes(context.Background(),
-		gentrace.AttrUser("user-7"),
-		gentrace.AttrSession("checkout-session-1"),
-		gentrace.AttrTags("checkout"),
-	)
+	ctx, err := gentrace.WithUser(context.Background(), "user-7")
 	if err != nil {
 		panic(err)
 	}
+	ctx, _ = gentrace.WithSession(ctx, "checkout-session-1")
+	ctx, _ = gentrace.WithAttributes(ctx, gentrace.Attributes{Tags: []string{"checkout"}})
 	client, _ := gentrace.New(gentrace.WithAPIKey("example"), gentrace.WithBaseURL("http://127.0.0.1:1/api"))
 	defer client.Shutdown(context.Background())
 	pipeline, _ := client.NewPipeline("checkout-assistant")
-	runner, _ := pipeline.Start(ctx, gentrace.RunContext{})
+	_, runner, _ := pipeline.Start(ctx, gentrace.RunContext{})
 	fmt.Println(runner.UserID(), runner.Metadata()["sessionId"])
 
 	_, err = gentrace.WithSession(ctx, "")
@@ -112,4 +110,33 @@ func ExampleWithAttributes() {
 	// Output:
 	// user-7 "checkout-session-1"
 	// gentrace: invalid context attribute: empty session ID
+}
+
+// A run ended on every path: defer run.End(&err) records the function's
+// error, if any, and submits the run, once.
+func ExampleRunner_End() {
+	backend := gentracetest.NewServer()
+	defer backend.Close()
+	client, _ := gentrace.New(gentrace.WithAPIKey(backend.APIKey), gentrace.WithBaseURL(backend.URL))
+	pipeline, _ := client.NewPipeline("refunds")
+
+	refund := func(ctx context.Context, orderID string) (err error) {
+		ctx, run, err := pipeline.Start(ctx, gentrace.RunContext{UserID: "user-9"})
+		if err != nil {
+			return err
+		}
+		defer run.End(&err)
+		_, err = gentrace.Measure(ctx, map[string]any{"order": orderID}, func(context.Context) (bool, error) {
+			return false, errors.New("payment provider timed out")
+		})
+		return err
+	}
+	fmt.Println(refund(context.Background(), "A-17"))
+
+	_ = client.Shutdown(context.Background()) // delivers what is pending
+	run := backend.Runs()[0]
+	fmt.Println("stored with its error:", run.Error)
+	// Output:
+	// payment provider timed out
+	// stored with its error: payment provider timed out
 }

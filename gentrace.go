@@ -27,6 +27,7 @@ type Client struct {
 	queue     *delivery.Queue
 	logger    *slog.Logger
 	submitted atomic.Uint64
+	unended   atomic.Uint64 // runs delivered because nobody ended them
 	isClosed  atomic.Bool
 
 	// Drops are reported by a goroutine of their own, never on the
@@ -234,6 +235,10 @@ type Stats struct {
 	Dropped uint64
 	// Pending is the number of runs queued or in flight now.
 	Pending int
+	// Unended counts runs whose Runner became unreachable before End or
+	// Submit; each was reported once and submitted with an error saying
+	// so (and is counted in Submitted too).
+	Unended uint64
 }
 
 // Stats returns the delivery counters.
@@ -246,6 +251,7 @@ func (c *Client) Stats() Stats {
 		Failed:    qs.Failed,
 		Dropped:   qs.Dropped,
 		Pending:   qs.Pending,
+		Unended:   c.unended.Load(),
 	}
 }
 

@@ -113,9 +113,6 @@ func TestAPIKeyNeverShown(t *testing.T) {
 }
 
 func TestPackageLevelDefault(t *testing.T) {
-	if _, err := NewPipeline("p"); Default() == nil && !errors.Is(err, ErrNotInitialized) {
-		t.Errorf("NewPipeline before Init = %v", err)
-	}
 	if err := Init(); Default() == nil && err == nil {
 		t.Error("Init without a key succeeded")
 	}
@@ -123,8 +120,8 @@ func TestPackageLevelDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = Shutdown(context.Background()) }()
-	p, err := NewPipeline("p")
-	if err != nil || p.Client() != Default() || p.Slug() != "p" {
+	p, err := Default().NewPipeline("p")
+	if err != nil || p.client != Default() || p.Slug() != "p" {
 		t.Fatalf("NewPipeline = %v, %v", p, err)
 	}
 	if err := Flush(context.Background()); err != nil {

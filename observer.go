@@ -19,9 +19,12 @@ type Observer interface {
 
 // RunRecord is a submitted run as an Observer sees it.
 type RunRecord struct {
-	ID            string
-	Slug          string
-	UserID        string
+	ID     string
+	Slug   string
+	UserID string
+	// SessionID is the run's session (RunContext.SessionID or WithSession),
+	// or "".
+	SessionID     string
 	PreviousRunID string
 	// Metadata is the merged run metadata, as sent.
 	Metadata Metadata

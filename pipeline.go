@@ -42,27 +42,20 @@ func (c *Client) NewPipeline(slug string, opts ...PipelineOption) (*Pipeline, er
 	return p, nil
 }
 
-// NewPipeline returns a pipeline of the default client set by Init, or
-// ErrNotInitialized.
-func NewPipeline(slug string, opts ...PipelineOption) (*Pipeline, error) {
-	c := Default()
-	if c == nil {
-		return nil, ErrNotInitialized
-	}
-	return c.NewPipeline(slug, opts...)
-}
-
 // Slug returns the pipeline's slug.
 func (p *Pipeline) Slug() string { return p.slug }
 
-// Client returns the client that delivers the pipeline's runs.
-func (p *Pipeline) Client() *Client { return p.client }
+// String returns the pipeline's slug, for logs.
+func (p *Pipeline) String() string { return "gentrace.Pipeline(" + p.slug + ")" }
 
-// RunContext is what a run knows before its first step.
+// RunContext is what a run knows before its first step. Empty fields mean
+// none, or the value the context carries (WithUser, WithSession).
 type RunContext struct {
 	// UserID is the end user the run served; it is sent on every step.
-	// Empty means the user ID from the context (WithUser), if any.
 	UserID string
+	// SessionID groups runs of one conversation or task; it is sent as the
+	// run metadata "sessionId" (type string) unless Metadata sets that key.
+	SessionID string
 	// Metadata is the run's metadata, merged with its steps' metadata.
 	Metadata Metadata
 	// PreviousRunID links the run to the one before it in a thread. It
@@ -70,59 +63,91 @@ type RunContext struct {
 	PreviousRunID string
 }
 
-// Start begins a run and returns its Runner, with a new UUID v4 run ID. The
-// context supplies the user, session and metadata set with WithUser,
-// WithSession and WithAttributes; explicit RunContext values win. Start
-// fails with ErrClientClosed after Shutdown, ErrInvalidMetadata for
-// malformed metadata and ErrInvalidRunID for a PreviousRunID that is not a
-// UUID. Recording into the runner never depends on ctx staying alive.
-func (p *Pipeline) Start(ctx context.Context, rc RunContext) (*Runner, error) {
-	if p.client.closed() {
-		return nil, ErrClientClosed
-	}
+// snapshot validates rc and returns a copy whose metadata the caller can
+// no longer change, with PreviousRunID in canonical form.
+func (rc RunContext) snapshot() (RunContext, error) {
 	if err := rc.Metadata.Validate(); err != nil {
-		return nil, err
+		return RunContext{}, err
 	}
-	prev := ""
 	if rc.PreviousRunID != "" {
 		id, err := uuid.Parse(rc.PreviousRunID)
 		if err != nil {
-			return nil, fmt.Errorf("%w: previous run ID %q is not a UUID", ErrInvalidRunID, rc.PreviousRunID)
+			return RunContext{}, fmt.Errorf("%w: previous run ID %q is not a UUID", ErrInvalidRunID, rc.PreviousRunID)
 		}
-		prev = id.String()
+		rc.PreviousRunID = id.String()
 	}
-	attrs := attributesFromContext(ctx)
+	rc.Metadata = maps.Clone(rc.Metadata)
+	return rc, nil
+}
+
+// Start begins a run of the pipeline with a new UUID v4 run ID and returns
+// a copy of ctx carrying it, so that Measure and model calls made with that
+// context through a recording client record into the run. End the run on
+// every path, typically with defer run.End(&err).
+//
+// The context supplies the user and session IDs and the attributes set with
+// WithUser, WithSession and WithAttributes; RunContext's values win. Run
+// metadata is built from, later winning: context metadata, the session ID,
+// pipeline metadata, RunContext.Metadata.
+//
+// Start fails, returning ctx and a nil runner, with ErrClientClosed after
+// Shutdown, ErrInvalidMetadata for malformed metadata and ErrInvalidRunID
+// for a PreviousRunID that is not a UUID. Recording into the run never
+// depends on ctx staying alive.
+func (p *Pipeline) Start(ctx context.Context, rc RunContext) (context.Context, *Runner, error) {
+	rc, err := rc.snapshot()
+	if err != nil {
+		return orBackground(ctx), nil, err
+	}
+	return p.start(ctx, rc, false)
+}
+
+// start begins a run from a validated RunContext. A one-step run ends as
+// soon as its step is recorded (simple mode).
+func (p *Pipeline) start(ctx context.Context, rc RunContext, oneStep bool) (context.Context, *Runner, error) {
+	ctx = orBackground(ctx)
+	if p.client.closed() {
+		return ctx, nil, ErrClientClosed
+	}
+	sc := scopeOf(ctx)
+	session := rc.SessionID
+	if session == "" {
+		session = sc.sessionID
+	}
 	var meta Metadata // stays nil when there is none
-	if len(attrs.Metadata)+len(p.metadata)+len(rc.Metadata) > 0 || attrs.SessionID != "" {
-		meta = Metadata{}
-		maps.Copy(meta, attrs.Metadata)
-		if attrs.SessionID != "" {
-			meta["sessionId"] = String(attrs.SessionID)
+	if len(sc.attrs.Metadata)+len(p.metadata)+len(rc.Metadata) > 0 || session != "" {
+		meta = make(Metadata, len(sc.attrs.Metadata)+len(p.metadata)+len(rc.Metadata)+1)
+		maps.Copy(meta, sc.attrs.Metadata)
+		if session != "" {
+			meta["sessionId"] = String(session)
 		}
 		maps.Copy(meta, p.metadata)
 		maps.Copy(meta, rc.Metadata)
 	}
 	userID := rc.UserID
 	if userID == "" {
-		userID = attrs.UserID
+		userID = sc.userID
 	}
 	now := p.client.now()
-	r := &Runner{
+	st := &runState{
 		client:        p.client,
 		slug:          p.slug,
 		id:            uuid.NewString(),
 		userID:        userID,
-		previousRunID: prev,
+		sessionID:     session,
+		previousRunID: rc.PreviousRunID,
 		metadata:      meta,
-		attrs:         attrs,
+		attrs:         sc.attrs,
+		oneStep:       oneStep,
 		start:         now,
 		lastEnd:       now,
 	}
 	if obs := p.client.cfg.observers; len(obs) > 0 {
-		r.observed = make([]any, len(obs))
+		st.observed = make([]any, len(obs))
 		for i, o := range obs {
-			r.observed[i] = o.StartRun(ctx, r.id)
+			st.observed[i] = o.StartRun(ctx, st.id)
 		}
 	}
-	return r, nil
+	r := newRunner(st)
+	return with(ctx, func(s *scope) { s.call = r }), r, nil
 }

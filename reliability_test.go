@@ -121,7 +121,7 @@ func TestDeadBackendSubmitNeverBlocksAndMemoryStaysBounded(t *testing.T) {
 			full, ok := 0, 0
 			var errs []error
 			for k := range total / goroutines {
-				r, err := p.Start(ctx, RunContext{UserID: "user-" + strconv.Itoa(g)})
+				_, r, err := p.Start(ctx, RunContext{UserID: "user-" + strconv.Itoa(g)})
 				if err != nil {
 					errs = append(errs, err)
 					break

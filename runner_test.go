@@ -50,25 +50,34 @@ func offlineClient(t *testing.T, opts ...Option) *Client {
 
 func startRunner(t *testing.T, c *Client, rc RunContext) *Runner {
 	t.Helper()
+	_, r := startRun(t, c, rc)
+	return r
+}
+
+// startRun starts a run of the pipeline "guess-the-year" and returns the
+// context carrying it.
+func startRun(t *testing.T, c *Client, rc RunContext) (context.Context, *Runner) {
+	t.Helper()
 	p, err := c.NewPipeline("guess-the-year")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := p.Start(context.Background(), rc)
+	ctx, r, err := p.Start(context.Background(), rc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r
+	return ctx, r
 }
 
 // encodeRun freezes the runner as Submit does and returns the payload.
 func encodeRun(t *testing.T, r *Runner) []byte {
 	t.Helper()
-	r.mu.Lock()
-	snap := &runSnapshot{id: r.id, slug: r.slug, userID: r.userID, previousRunID: r.previousRunID,
-		metadata: r.metadata, steps: r.steps, err: r.err}
-	r.mu.Unlock()
-	data, err := snap.encode(r.client.cfg.transform, nil)
+	st := r.st
+	st.mu.Lock()
+	snap := &runSnapshot{id: st.id, slug: st.slug, userID: st.userID, previousRunID: st.previousRunID,
+		metadata: st.metadata, steps: st.steps, err: st.err}
+	st.mu.Unlock()
+	data, err := snap.encode(st.client.cfg.transform, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +110,7 @@ func golden(t *testing.T, name string, got []byte) {
 func TestGoldenMultiStepRun(t *testing.T) {
 	t.Parallel()
 	c := offlineClient(t, WithClock(newStepClock().Now))
-	r := startRunner(t, c, RunContext{
+	ctx, r := startRun(t, c, RunContext{
 		UserID:        "user-42",
 		PreviousRunID: "6F9619FF-8B86-4011-B42D-00CF4FC964FF",
 		Metadata: Metadata{
@@ -110,7 +119,7 @@ func TestGoldenMultiStepRun(t *testing.T) {
 			"shared": String("run"),
 		},
 	})
-	r.id = "2e7c3a4f-9d1b-4c5e-8f6a-0b1c2d3e4f50"
+	r.st.id = "2e7c3a4f-9d1b-4c5e-8f6a-0b1c2d3e4f50"
 
 	if err := r.Checkpoint(map[string]any{"question": "When did <Apollo 11> land?"},
 		map[string]any{"html": "<b>1969</b>", "cost": Cents(1.5)},
@@ -119,23 +128,21 @@ func TestGoldenMultiStepRun(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	year, err := Measure(r, map[string]any{"text": "1969"}, func() (int, error) { return 1969, nil },
+	year, err := Measure(ctx, map[string]any{"text": "1969"}, func(context.Context) (int, error) { return 1969, nil },
 		WithProvider("local", "parseYear"),
 		WithModelParams(map[string]any{"strict": true}))
 	if err != nil || year != 1969 {
 		t.Fatalf("Measure = %d, %v", year, err)
 	}
 	boom := errors.New("lookup service unavailable")
-	if _, err := Measure(r, map[string]any{"year": 1969}, func() (map[string]any, error) { return nil, boom },
+	if _, err := Measure(ctx, map[string]any{"year": 1969}, func(context.Context) (map[string]any, error) { return nil, boom },
 		WithStepMetadata(Metadata{"shared": String("step3")})); err != boom {
 		t.Fatalf("Measure error = %v, want the function's error unchanged", err)
 	}
-	if err := r.SetError(errors.New("incomplete answer")); err != nil {
-		t.Fatal(err)
-	}
+	r.SetError(errors.New("incomplete answer"))
 	golden(t, "multistep_run.json", encodeRun(t, r))
 
-	if got, ok := r.Cost(); !ok || got != 0.015 {
+	if got, ok := r.Cost(); !ok || got != Dollars(0.015) {
 		t.Errorf("Cost() = %v, %v; want 0.015 (1.5 cents)", got, ok)
 	}
 	steps := r.Steps()
@@ -144,8 +151,8 @@ func TestGoldenMultiStepRun(t *testing.T) {
 	}
 	// Checkpoint timing: the first starts at the runner's start, the next
 	// step (Measure) times itself.
-	if !steps[0].StartTime.Equal(r.start) {
-		t.Errorf("first checkpoint starts %v, want runner start %v", steps[0].StartTime, r.start)
+	if !steps[0].StartTime.Equal(r.st.start) {
+		t.Errorf("first checkpoint starts %v, want runner start %v", steps[0].StartTime, r.st.start)
 	}
 	if s, _ := r.Metadata()["shared"].StringValue(); s != "step3" {
 		t.Errorf("merged shared = %q, want the last step's value", s)
@@ -162,8 +169,8 @@ func TestCheckpointTimingChains(t *testing.T) {
 		}
 	}
 	steps := r.Steps()
-	if !steps[0].StartTime.Equal(r.start) {
-		t.Errorf("first checkpoint start %v, want %v", steps[0].StartTime, r.start)
+	if !steps[0].StartTime.Equal(r.st.start) {
+		t.Errorf("first checkpoint start %v, want %v", steps[0].StartTime, r.st.start)
 	}
 	for i := 1; i < len(steps); i++ {
 		if !steps[i].StartTime.Equal(steps[i-1].EndTime) {
@@ -182,7 +189,7 @@ func TestRunWithoutStepsSendsRunMetadata(t *testing.T) {
 	t.Parallel()
 	c := offlineClient(t, WithClock(newStepClock().Now))
 	r := startRunner(t, c, RunContext{Metadata: Metadata{"env": String("dev")}})
-	r.id = "2e7c3a4f-9d1b-4c5e-8f6a-0b1c2d3e4f50"
+	r.st.id = "2e7c3a4f-9d1b-4c5e-8f6a-0b1c2d3e4f50"
 	golden(t, "empty_run.json", encodeRun(t, r))
 }
 
@@ -210,9 +217,6 @@ func TestBadStepInput(t *testing.T) {
 		wantErr error
 		problem string
 	}{
-		{"user ID on a step", func(r *Runner) error {
-			return r.Checkpoint(nil, 1, WithStepUserID("someone-else"))
-		}, ErrStepUserID, `"someone-else"`},
 		{"render type", func(r *Runner) error {
 			return r.Record(Step{Outputs: map[string]any{"x": 1}, Render: &Render{Type: "markdown", Key: "x"}})
 		}, ErrInvalidRender, `"markdown"`},
@@ -241,7 +245,8 @@ func TestBadStepInput(t *testing.T) {
 			return r.Checkpoint(nil, func() {})
 		}, ErrInvalidStep, "outputs"},
 		{"measure with bad option does not run", func(r *Runner) error {
-			_, err := Measure(r, nil, func() (int, error) { panic("must not run") }, WithRender(""))
+			_, err := Measure(ContextWithRunner(context.Background(), r), nil,
+				func(context.Context) (int, error) { panic("must not run") }, WithRender(""))
 			return err
 		}, ErrInvalidRender, "key"},
 	}
@@ -260,19 +265,11 @@ func TestBadStepInput(t *testing.T) {
 	}
 }
 
-func TestStepUserIDEqualToRunsIsAccepted(t *testing.T) {
-	t.Parallel()
-	r := startRunner(t, offlineClient(t), RunContext{UserID: "u1"})
-	if err := r.Checkpoint(nil, 1, WithStepUserID("u1")); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestMeasureUnencodableResultKeepsStep(t *testing.T) {
 	t.Parallel()
-	r := startRunner(t, offlineClient(t), RunContext{})
+	ctx, r := startRun(t, offlineClient(t), RunContext{})
 	ch := make(chan int)
-	got, err := Measure(r, nil, func() (chan int, error) { return ch, nil })
+	got, err := Measure(ctx, nil, func(context.Context) (chan int, error) { return ch, nil })
 	if got != ch || !errors.Is(err, ErrInvalidStep) {
 		t.Fatalf("Measure = %v, %v", got, err)
 	}
@@ -292,10 +289,10 @@ func TestStartBadInput(t *testing.T) {
 		t.Errorf("bad pipeline metadata = %v", err)
 	}
 	p, _ := c.NewPipeline("p")
-	if _, err := p.Start(context.Background(), RunContext{PreviousRunID: "run-7"}); !errors.Is(err, ErrInvalidRunID) || !strings.Contains(err.Error(), `"run-7"`) {
+	if _, _, err := p.Start(context.Background(), RunContext{PreviousRunID: "run-7"}); !errors.Is(err, ErrInvalidRunID) || !strings.Contains(err.Error(), `"run-7"`) {
 		t.Errorf("bad previous run ID = %v", err)
 	}
-	if _, err := p.Start(context.Background(), RunContext{Metadata: Metadata{"bad": String("x"), "worse": {}}}); !errors.Is(err, ErrInvalidMetadata) || !strings.Contains(err.Error(), `"worse"`) {
+	if _, _, err := p.Start(context.Background(), RunContext{Metadata: Metadata{"bad": String("x"), "worse": {}}}); !errors.Is(err, ErrInvalidMetadata) || !strings.Contains(err.Error(), `"worse"`) {
 		t.Errorf("bad run metadata = %v", err)
 	}
 }
@@ -309,23 +306,27 @@ func TestSubmitFreezesRunner(t *testing.T) {
 	if err := r.Checkpoint(nil, 1); !errors.Is(err, ErrRunSubmitted) {
 		t.Errorf("Checkpoint after Submit = %v", err)
 	}
-	if err := r.SetError(errors.New("x")); !errors.Is(err, ErrRunSubmitted) {
-		t.Errorf("SetError after Submit = %v", err)
+	r.SetError(errors.New("x")) // ignored: the run is submitted
+	if id, err := r.Submit(context.Background()); !errors.Is(err, ErrRunSubmitted) || id != r.ID() {
+		t.Errorf("second Submit = %q, %v", id, err)
 	}
-	if _, err := r.Submit(context.Background()); !errors.Is(err, ErrRunSubmitted) {
-		t.Errorf("second Submit = %v", err)
+	if id := r.End(nil); id != r.ID() {
+		t.Errorf("End after Submit = %q, want the same ID", id)
+	}
+	if r.st.err != "" {
+		t.Errorf("SetError after Submit changed the run: %q", r.st.err)
 	}
 }
 
 func TestRunnerConcurrentSteps(t *testing.T) {
 	t.Parallel()
-	r := startRunner(t, offlineClient(t), RunContext{})
+	ctx, r := startRun(t, offlineClient(t), RunContext{})
 	var wg sync.WaitGroup
 	for i := range 50 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = Measure(r, map[string]any{"i": i}, func() (string, error) { return fmt.Sprint(i), nil })
+			_, _ = Measure(ctx, map[string]any{"i": i}, func(context.Context) (string, error) { return fmt.Sprint(i), nil })
 			_ = r.Metadata()
 			_, _ = r.Cost()
 		}()
@@ -362,7 +363,7 @@ func TestCompleteRunsOnceOffThePath(t *testing.T) {
 		go func() { defer wg.Done(); _ = r.Steps() }()
 	}
 	wg.Wait()
-	if cost, ok := r.Cost(); !ok || cost != 0.5 {
+	if cost, ok := r.Cost(); !ok || cost != Dollars(0.5) {
 		t.Errorf("Cost = %v %v", cost, ok)
 	}
 	if calls != 1 {

@@ -23,7 +23,7 @@ func TestAPIKeyNeverInPayloadsOrPublicTypes(t *testing.T) {
 	var logs bytes.Buffer
 	c := backendClient(t, srv, WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	p, _ := c.NewPipeline("secure")
-	r, _ := p.Start(context.Background(), RunContext{UserID: "u"})
+	_, r, _ := p.Start(context.Background(), RunContext{UserID: "u"})
 	_ = r.Checkpoint(map[string]any{"q": 1}, "a")
 	id, err := r.Submit(context.Background(), WaitForServer())
 	if err != nil {
@@ -38,7 +38,7 @@ func TestAPIKeyNeverInPayloadsOrPublicTypes(t *testing.T) {
 	}
 	// A refused request: the error and the log must not carry the key.
 	srv.FailNext(1, http.StatusUnauthorized)
-	r2, _ := p.Start(context.Background(), RunContext{})
+	_, r2, _ := p.Start(context.Background(), RunContext{})
 	_, err = r2.Submit(context.Background(), WaitForServer())
 	if err == nil {
 		t.Fatal("want an error")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -30,9 +31,6 @@ type Step struct {
 	Metadata Metadata
 	// Render tells Gentrace how to show one output; nil for none.
 	Render *Render
-	// UserID must be empty or the run's user ID: a user ID belongs to the
-	// whole run (see ErrStepUserID).
-	UserID string
 	// StartTime and EndTime bound the step. Zero times mean checkpoint
 	// timing: the step starts where the previous one ended (the first at the
 	// runner's start) and ends when it is recorded.
@@ -44,6 +42,11 @@ type Step struct {
 	Usage *Usage
 	// TimeToFirstToken is the delay until a stream's first chunk, or 0.
 	TimeToFirstToken time.Duration
+	// Platform is where the provider's API was served when that differs
+	// from ProviderName, such as "azure" for Azure OpenAI; "" otherwise.
+	// It is not sent to Gentrace (providerName stays the API's, "openai"),
+	// but observers use it (OpenInference's llm.provider).
+	Platform string
 	// Attributes are the context attributes of the call that made the
 	// step (see WithAttributes), for observers such as tracing; they are
 	// not sent to Gentrace with the step.
@@ -121,14 +124,6 @@ func WithModelParams(params map[string]any) StepOption {
 	return func(s *Step) { s.ModelParams = params }
 }
 
-// WithStepUserID sets a user ID on one step. A user ID belongs to the run,
-// so recording fails with ErrStepUserID unless it equals the run's; it
-// exists so that code passing per-step values gets a clear error rather
-// than a silent drop.
-func WithStepUserID(id string) StepOption {
-	return func(s *Step) { s.UserID = id }
-}
-
 // snapshotObject encodes v as a JSON object now, so later changes by the
 // caller do not change the record. A value that does not encode to an
 // object is wrapped as {"value": v}. The result maps keys to
@@ -194,4 +189,51 @@ func (e *stepEntry) completed() *Step {
 		}
 	})
 	return &e.step
+}
+
+// clone returns a deep copy of s: its maps and their values are its own.
+// Values that are not already encoded JSON are encoded, so the copy shares
+// no mutable value with the run.
+func (s *Step) clone() Step {
+	c := *s
+	c.ModelParams = cloneObject(s.ModelParams)
+	c.Inputs = cloneObject(s.Inputs)
+	c.Outputs = cloneObject(s.Outputs)
+	c.Metadata = maps.Clone(s.Metadata)
+	if s.Render != nil {
+		r := *s.Render
+		c.Render = &r
+	}
+	if s.Usage != nil {
+		u := *s.Usage
+		u.EstimateOmits = slices.Clone(u.EstimateOmits)
+		c.Usage = &u
+	}
+	c.Attributes.Metadata = maps.Clone(s.Attributes.Metadata)
+	c.Attributes.Tags = slices.Clone(s.Attributes.Tags)
+	c.Attributes.PromptTemplateVariables = maps.Clone(s.Attributes.PromptTemplateVariables)
+	c.Complete = nil
+	return c
+}
+
+// cloneObject deep-copies a step map (see Step.clone).
+func cloneObject(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		switch v := v.(type) {
+		case json.RawMessage:
+			out[k] = slices.Clone(v)
+		default:
+			data, err := marshal(v)
+			if err != nil {
+				out[k] = v // cannot be encoded; validation reports it on delivery
+				continue
+			}
+			out[k] = json.RawMessage(data)
+		}
+	}
+	return out
 }

@@ -62,11 +62,11 @@ func TestThreadOfThreeRunsAndARejectedFork(t *testing.T) {
 	var ids []string
 	prev := ""
 	for turn, text := range []string{"Hi", "My order is late", "Thanks"} {
-		r, err := p.Start(ctx, gentrace.RunContext{UserID: "u-7", PreviousRunID: prev})
+		runCtx, r, err := p.Start(ctx, gentrace.RunContext{UserID: "u-7", PreviousRunID: prev})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := oc.ForRunner(r).CreateChatCompletion(ctx, chat(text)); err != nil {
+		if _, err := oc.CreateChatCompletion(runCtx, chat(text)); err != nil {
 			t.Fatal(err)
 		}
 		id, err := r.Submit(ctx, gentrace.WaitForServer())
@@ -94,7 +94,7 @@ func TestThreadOfThreeRunsAndARejectedFork(t *testing.T) {
 	}
 
 	// A fourth run forking from the second turn: waiting gives the typed error.
-	fork, _ := p.Start(ctx, gentrace.RunContext{PreviousRunID: ids[1]})
+	_, fork, _ := p.Start(ctx, gentrace.RunContext{PreviousRunID: ids[1]})
 	_, err := fork.Submit(ctx, gentrace.WaitForServer())
 	var apiErr *gentrace.APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadRequest {
@@ -122,9 +122,10 @@ func TestThreadOfThreeRunsAndARejectedFork(t *testing.T) {
 func TestSimpleModePrecedence(t *testing.T) {
 	t.Parallel()
 	gc, srv, oc, _ := newClients(t)
-	ctx, err := gentrace.WithAttributes(context.Background(),
-		gentrace.AttrUser("ctx-user"), gentrace.AttrSession("sess-9"),
-		gentrace.AttrMetadata(gentrace.Metadata{"plan": gentrace.String("ctx"), "region": gentrace.String("eu")}))
+	ctx, _ := gentrace.WithUser(context.Background(), "ctx-user")
+	ctx, _ = gentrace.WithSession(ctx, "sess-9")
+	ctx, err := gentrace.WithAttributes(ctx, gentrace.Attributes{
+		Metadata: gentrace.Metadata{"plan": gentrace.String("ctx"), "region": gentrace.String("eu")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,21 +169,22 @@ func TestSimpleModePrecedence(t *testing.T) {
 	}
 }
 
-// A user ID on one call of a runner-bound client is refused before OpenAI
-// is called; the context and Start are the places to set it.
+// A user ID on one call made under a run is refused before OpenAI is
+// called; the context and Start are the places to set it.
 func TestUserIDOnAStepOfARunner(t *testing.T) {
 	t.Parallel()
 	gc, _, oc, ai := newClients(t)
 	p, _ := gc.NewPipeline("p")
-	r, _ := p.Start(context.Background(), gentrace.RunContext{UserID: "u-1"})
-	_, err := oc.ForRunner(r).CreateChatCompletion(context.Background(), chat("x"), openai.WithUserID("u-2"))
+	ctx, r, _ := p.Start(context.Background(), gentrace.RunContext{UserID: "u-1"})
+	defer r.End(nil)
+	_, err := oc.CreateChatCompletion(ctx, chat("x"), openai.WithUserID("u-2"))
 	if !errors.Is(err, gentrace.ErrStepUserID) {
 		t.Fatalf("err = %v, want ErrStepUserID", err)
 	}
 	if n := len(ai.Requests()); n != 0 {
 		t.Errorf("OpenAI received %d requests", n)
 	}
-	if err := r.Checkpoint(nil, 1, gentrace.WithStepUserID("u-2")); !errors.Is(err, gentrace.ErrStepUserID) {
-		t.Errorf("Checkpoint = %v", err)
+	if _, err := oc.CreateChatCompletion(ctx, chat("x"), openai.WithUserID("u-1")); err != nil {
+		t.Errorf("the run's own user ID refused: %v", err)
 	}
 }

@@ -19,6 +19,7 @@ type runSnapshot struct {
 	id            string
 	slug          string
 	userID        string
+	sessionID     string
 	previousRunID string
 	metadata      Metadata
 	steps         []*stepEntry
@@ -100,7 +101,7 @@ func (s *runSnapshot) encode(transform func(*Step), observers []Observer) ([]byt
 	run.Metadata = MergeMetadata(s.metadata, stepMeta...)
 	for i, o := range observers {
 		o.EndRun(s.observed[i], RunRecord{
-			ID: s.id, Slug: s.slug, UserID: s.userID, PreviousRunID: s.previousRunID,
+			ID: s.id, Slug: s.slug, UserID: s.userID, SessionID: s.sessionID, PreviousRunID: s.previousRunID,
 			Metadata: run.Metadata, Attributes: s.attrs, Start: s.start, End: s.end,
 			Steps: steps, Error: s.err,
 		})

@@ -2,111 +2,122 @@ package openai
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
-	"sync"
 
 	gentrace "github.com/gentrace/gentrace-go"
-	"github.com/gentrace/gentrace-go/internal/pricing"
-	openai "github.com/sashabaranov/go-openai"
+	"github.com/gentrace/gentrace-go/openaihttp"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // ErrRunOption reports a run-level call option (pipeline slug, previous run
-// ID or run metadata) on a client bound to a runner: those belong to
+// ID or run metadata) on a call made under a run: those belong to
 // Pipeline.Start.
-var ErrRunOption = errors.New("gentrace: pipeline slug, previous run ID and run metadata are set at Pipeline.Start for a runner-bound client")
+var ErrRunOption = errors.New("gentrace: pipeline slug, previous run ID and run metadata are set at Pipeline.Start, not on a call made under a run")
 
-// Client is a go-openai client that records every call as a Gentrace step.
-// Its methods have go-openai's names, parameters and errors, plus optional
-// CallOptions; responses embed go-openai's and add the PipelineRunID.
+// Record returns cfg with its HTTP client wrapped by a recorder, so that an
+// unmodified *goopenai.Client made from it records its calls: those made
+// under a context carrying a run (gentrace.Pipeline.Start) become steps of
+// that run, those under gentrace.WithPipeline one-step runs, the others
+// nothing. Its types stay go-openai's own, so code written against
+// go-openai's client keeps compiling:
 //
-// A Client records nothing unless it is bound to a runner (ForRunner:
-// advanced mode, each call adds a step to the runner) or a call names a
-// pipeline (WithPipelineSlug: simple mode, each call becomes a one-step run
-// that is submitted on its own). A Client is safe for concurrent use.
+//	client := goopenai.NewClientWithConfig(openai.Record(goopenai.DefaultConfig(key)))
+//
+// A nil cfg.HTTPClient is a new http.Client. The recorder options set its
+// prices and stream usage (see package openaihttp).
+func Record(cfg goopenai.ClientConfig, opts ...openaihttp.Option) goopenai.ClientConfig {
+	return recordWith(cfg, openaihttp.New(opts...))
+}
+
+func recordWith(cfg goopenai.ClientConfig, rec *openaihttp.Recorder) goopenai.ClientConfig {
+	next := cfg.HTTPClient
+	if next == nil {
+		next = &http.Client{}
+	}
+	cfg.HTTPClient = doer{rec: rec, next: next}
+	return cfg
+}
+
+// doer is go-openai's HTTP client with the recorder in front.
+type doer struct {
+	rec  *openaihttp.Recorder
+	next goopenai.HTTPDoer
+}
+
+func (d doer) Do(req *http.Request) (*http.Response, error) { return d.rec.Do(req, d.next.Do) }
+
+// Client is a go-openai client that records its calls as Gentrace steps,
+// with simple-mode options, Mustache templates and the PipelineRunID of
+// one-step runs. It embeds *goopenai.Client, so every go-openai method is
+// available; the methods below keep go-openai's names and parameters, take
+// optional CallOptions, and return go-openai's responses with the
+// PipelineRunID added. Calls record like those of a client made with
+// Record: into the run the context carries, or, with WithPipelineSlug, as a
+// one-step run. A Client is safe for concurrent use.
 type Client struct {
-	oc       *openai.Client
+	*goopenai.Client
 	gentrace *gentrace.Client // nil: gentrace.Default() at call time
-	prices   *PriceTable
-	usage    bool // ask for exact stream usage
-	runner   *gentrace.Runner
+	recorder *openaihttp.Recorder
 	defaults []CallOption
-	warned   *sync.Map // models without a price, warned about once
-	// capturing is set when the client made go-openai's client itself and
-	// wrapped its HTTP client to capture request and answer bodies.
-	capturing bool
+	escape   bool // HTML-escape template values
 }
 
 // Option configures a Client.
 type Option func(*Client)
 
-// WithGentrace sets the Gentrace client that delivers simple-mode runs and
-// receives diagnostics. The default is gentrace.Default() at call time.
+// WithGentrace sets the Gentrace client that delivers simple-mode runs
+// (WithPipelineSlug). The default is gentrace.Default() at call time.
 func WithGentrace(c *gentrace.Client) Option { return func(o *Client) { o.gentrace = c } }
 
-// WithPriceTable sets the prices used for cost (default DefaultPrices()).
-func WithPriceTable(t *PriceTable) Option { return func(o *Client) { o.prices = t } }
-
-// WithExactStreamUsage makes every stream ask OpenAI for its exact token
-// usage (stream_options.include_usage), so nothing needs estimating. The
-// extra usage-only chunk is hidden from callers who did not ask for it.
-func WithExactStreamUsage() Option { return func(o *Client) { o.usage = true } }
+// WithRecorder sets the recorder the client's calls go through, to share
+// one or to set its prices and stream usage (default openaihttp.New()).
+func WithRecorder(r *openaihttp.Recorder) Option {
+	return func(o *Client) {
+		if r != nil {
+			o.recorder = r
+		}
+	}
+}
 
 // WithDefaultCallOptions sets call options applied before each call's own.
-// On a client bound to a runner (ForRunner), run-level defaults (pipeline
-// slug, user ID, previous run ID, run metadata) are ignored: the run was
-// configured at Pipeline.Start, so a client set up for simple mode can be
-// bound without failing every call.
+// Run-level defaults (pipeline slug, user ID, previous run ID, run metadata)
+// are ignored for calls made under a run, so that a client set up for
+// simple mode also works inside runs.
 func WithDefaultCallOptions(opts ...CallOption) Option {
 	return func(o *Client) { o.defaults = append(o.defaults, opts...) }
 }
 
+// WithHTMLEscaping makes {{x}} in templates HTML-escape its value, as
+// Mustache does by default and the other Gentrace SDKs do. Without it,
+// values reach the model as written: prompts are not HTML, and
+// "if a < b && c" must not become "if a &lt; b &amp;&amp; c". {{{x}}} never
+// escapes.
+func WithHTMLEscaping() Option { return func(o *Client) { o.escape = true } }
+
 // NewClient returns a recording client for the OpenAI API with the given
 // key, like go-openai's NewClient.
 func NewClient(authToken string, opts ...Option) *Client {
-	return NewClientWithConfig(openai.DefaultConfig(authToken), opts...)
+	return NewClientWithConfig(goopenai.DefaultConfig(authToken), opts...)
 }
 
 // NewClientWithConfig returns a recording client with a go-openai
-// configuration, like go-openai's NewClientWithConfig.
-func NewClientWithConfig(config openai.ClientConfig, opts ...Option) *Client {
-	if config.HTTPClient == nil {
-		config.HTTPClient = &http.Client{}
-	}
-	config.HTTPClient = capturing{next: config.HTTPClient}
-	c := Wrap(openai.NewClientWithConfig(config), opts...)
-	c.capturing = true
-	return c
-}
-
-// Wrap returns a recording client that sends its calls through oc.
-func Wrap(oc *openai.Client, opts ...Option) *Client {
-	c := &Client{oc: oc, prices: DefaultPrices(), warned: new(sync.Map)}
+// configuration (Azure's included), like go-openai's NewClientWithConfig.
+func NewClientWithConfig(cfg goopenai.ClientConfig, opts ...Option) *Client {
+	c := &Client{}
 	for _, opt := range opts {
 		opt(c)
 	}
+	if c.recorder == nil {
+		c.recorder = openaihttp.New()
+	}
+	c.Client = goopenai.NewClientWithConfig(recordWith(cfg, c.recorder))
 	return c
 }
-
-// ForRunner returns a copy of the client bound to a runner: each call adds
-// a step to r and submits nothing (advanced mode). The runner's client
-// delivers it when r.Submit is called. ForRunner(nil) returns an unbound
-// copy. Binding is cheap (a struct copy): bind once per run.
-func (c *Client) ForRunner(r *gentrace.Runner) *Client {
-	bound := *c
-	bound.runner = r
-	if r != nil {
-		bound.gentrace = r.Client()
-	}
-	return &bound
-}
-
-// OpenAI returns the underlying go-openai client, for calls the wrapper
-// does not record.
-func (c *Client) OpenAI() *openai.Client { return c.oc }
 
 // CallOption configures one call.
 type CallOption func(*callConfig)
@@ -120,16 +131,16 @@ type callConfig struct {
 	contentInputs []map[string]any
 	promptInputs  map[string]any
 	hasPrompt     bool
-	exactUsage    bool
 }
 
 // WithPipelineSlug makes the call a one-step run of the pipeline, submitted
-// on its own (simple mode). Ignored by a runner-bound client, which fails
-// the call with ErrRunOption instead.
+// on its own (simple mode); the response carries its PipelineRunID. Under a
+// run (gentrace.Pipeline.Start) it is ErrRunOption.
 func WithPipelineSlug(slug string) CallOption { return func(c *callConfig) { c.slug = slug } }
 
-// WithUserID sets the user ID of a simple-mode run. On a runner-bound
-// client it must equal the runner's (see gentrace.ErrStepUserID).
+// WithUserID sets the user ID of a simple-mode run. Under a run it must
+// equal the run's, since a user ID belongs to the whole run
+// (gentrace.ErrStepUserID).
 func WithUserID(id string) CallOption { return func(c *callConfig) { c.userID = id } }
 
 // WithPreviousRunID links a simple-mode run to the run before it in a
@@ -150,131 +161,92 @@ func WithStepMetadata(m gentrace.Metadata) CallOption {
 // WithContentInputs treats chat message contents as Mustache templates:
 // inputs[i] renders message i's Content (nil leaves a message as it is; a
 // message with MultiContent cannot be a template). The rendered messages
-// are sent; the templates and inputs are recorded. The caller's request is
-// not changed.
+// are sent; the templates are recorded in modelParams.contentTemplates and
+// the inputs in inputs.contentInputs, one entry per message. The caller's
+// request is not changed.
 func WithContentInputs(inputs ...map[string]any) CallOption {
 	return func(c *callConfig) { c.contentInputs = inputs }
 }
 
 // WithPromptInputs treats a completion's Prompt as a Mustache template
-// rendered with inputs.
+// rendered with inputs, recorded in modelParams.promptTemplate, with the
+// inputs as inputs.prompt and inputs.promptInputs (as the other Gentrace
+// SDKs record them).
 func WithPromptInputs(inputs map[string]any) CallOption {
 	return func(c *callConfig) { c.promptInputs, c.hasPrompt = inputs, true }
 }
 
-// WithExactUsage asks OpenAI for the exact usage of this stream (see
-// WithExactStreamUsage).
-func WithExactUsage() CallOption { return func(c *callConfig) { c.exactUsage = true } }
-
-func (c *Client) config(opts []CallOption) callConfig {
+func (c *Client) config(ctx context.Context, opts []CallOption) callConfig {
 	var cc callConfig
 	for _, opt := range c.defaults {
 		opt(&cc)
 	}
-	if c.runner != nil {
+	if gentrace.RunnerFromContext(ctx).IsRecording() {
 		cc.slug, cc.userID, cc.previousRunID, cc.metadata = "", "", "", nil
 	}
 	for _, opt := range opts {
 		opt(&cc)
 	}
-	cc.exactUsage = cc.exactUsage || c.usage
 	return cc
 }
 
-// call is one recorded call in progress.
-type call struct {
-	client *Client
-	runner *gentrace.Runner
-	simple bool
-	cfg    callConfig
-	attrs  gentrace.Attributes // of the call's context, for observers
-}
-
-// begin finds the runner a call records into: the bound one, a new
-// one-step run in simple mode, or none. Errors are the caller's mistakes
-// and are returned before anything is sent.
-func (c *Client) begin(ctx context.Context, cc callConfig) (*call, error) {
-	if c.runner != nil {
-		if cc.slug != "" || cc.previousRunID != "" || cc.metadata != nil {
-			return nil, ErrRunOption
-		}
-		if cc.userID != "" && cc.userID != c.runner.UserID() {
-			return nil, fmt.Errorf("%w: call user ID %q, run user ID %q", gentrace.ErrStepUserID, cc.userID, c.runner.UserID())
-		}
-		if err := cc.stepMetadata.Validate(); err != nil {
-			return nil, err
-		}
-		return &call{client: c, runner: c.runner, cfg: cc, attrs: gentrace.AttributesFromContext(ctx)}, nil
-	}
-	if cc.slug == "" {
-		return nil, nil
-	}
-	gc := c.gentraceClient()
-	if gc == nil {
-		slog.Default().Error("gentrace: call not recorded: no Gentrace client (use gentrace.Init or openai.WithGentrace)",
-			"pipeline", cc.slug)
-		return nil, nil
+// begin prepares a call's context: simple mode when the call names a
+// pipeline, and the recorder's Call for templates, step metadata and the
+// run ID. Mistakes in the options are returned before anything is sent.
+func (c *Client) begin(ctx context.Context, cc callConfig) (context.Context, *openaihttp.Call, error) {
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	if err := cc.stepMetadata.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	p, err := gc.NewPipeline(cc.slug)
-	if err != nil {
-		return nil, err
-	}
-	r, err := p.Start(ctx, gentrace.RunContext{UserID: cc.userID, Metadata: cc.metadata, PreviousRunID: cc.previousRunID})
-	if errors.Is(err, gentrace.ErrClientClosed) {
-		// Gentrace being shut down must not fail the OpenAI call.
-		gc.Logger().Error("gentrace: call not recorded: Gentrace client is shut down", "pipeline", cc.slug)
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &call{client: c, runner: r, simple: true, cfg: cc, attrs: gentrace.AttributesFromContext(ctx)}, nil
-}
-
-func (c *Client) gentraceClient() *gentrace.Client {
-	if c.gentrace != nil {
-		return c.gentrace
-	}
-	return gentrace.Default()
-}
-
-// runID is the PipelineRunID a call returns: only simple-mode calls have
-// their own run.
-func (k *call) runID() string {
-	if k == nil || !k.simple {
-		return ""
-	}
-	return k.runner.ID()
-}
-
-// record adds the step and, in simple mode, submits the run. Failures are
-// reported to the Gentrace client, never to the OpenAI caller.
-func (k *call) record(s gentrace.Step) {
-	s.Metadata = k.cfg.stepMetadata
-	s.Attributes = k.attrs
-	gc := k.runner.Client()
-	if err := k.runner.Record(s); err != nil {
-		gc.HandleError(fmt.Errorf("gentrace: OpenAI step of run %s not recorded: %w", k.runner.ID(), err))
-		return
-	}
-	if k.simple {
-		// A full queue is counted and reported by the client itself.
-		if _, err := k.runner.Submit(context.Background()); err != nil && !errors.Is(err, gentrace.ErrQueueFull) {
-			gc.HandleError(fmt.Errorf("gentrace: run %s not submitted: %w", k.runner.ID(), err))
+	if run := gentrace.RunnerFromContext(ctx); run.IsRecording() {
+		if cc.slug != "" || cc.previousRunID != "" || cc.metadata != nil {
+			return nil, nil, ErrRunOption
+		}
+		if cc.userID != "" && cc.userID != run.UserID() {
+			return nil, nil, fmt.Errorf("%w: call user ID %q, run user ID %q", gentrace.ErrStepUserID, cc.userID, run.UserID())
+		}
+	} else if cc.slug != "" {
+		gc := c.gentrace
+		if gc == nil {
+			gc = gentrace.Default()
+		}
+		if gc == nil {
+			// Gentrace's configuration must not fail an OpenAI call.
+			slog.Default().Error("gentrace: call not recorded: simple mode needs a Gentrace client (openai.WithGentrace or gentrace.Init)",
+				"pipeline", cc.slug)
+			call := &openaihttp.Call{}
+			return openaihttp.WithCall(ctx, call), call, nil
+		}
+		p, err := gc.NewPipeline(cc.slug)
+		if err != nil {
+			return nil, nil, err
+		}
+		ctx, err = gentrace.WithPipeline(ctx, p, gentrace.RunContext{UserID: cc.userID, Metadata: cc.metadata, PreviousRunID: cc.previousRunID})
+		if err != nil {
+			return nil, nil, err
 		}
 	}
+	call := &openaihttp.Call{Metadata: cc.stepMetadata}
+	return openaihttp.WithCall(ctx, call), call, nil
 }
 
-// PriceTable is a set of model prices; see DefaultPrices.
-type PriceTable = pricing.Table
+// invoke runs one go-openai call with the call's context.
+func invoke[T any](c *Client, ctx context.Context, opts []CallOption, fn func(context.Context) (T, error)) (T, string, error) {
+	ctx, call, err := c.begin(ctx, c.config(ctx, opts))
+	if err != nil {
+		var zero T
+		return zero, "", err
+	}
+	resp, err := fn(ctx)
+	return resp, call.RunID, err
+}
 
-// Price is what a model costs in US dollars per million tokens. When
-// HasCachedInput is false, cached prompt tokens cost Input.
-type Price = pricing.Price
-
-// DefaultPrices returns the embedded, dated price table (see its AsOf). Add
-// or override prices with its With method and WithPriceTable.
-func DefaultPrices() *PriceTable { return pricing.Default() }
+func rawJSON(v any) json.RawMessage {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	return data
+}

@@ -1,72 +1,60 @@
 /*
-Package openai wraps github.com/sashabaranov/go-openai so that every call is
-recorded as a Gentrace step with its cost and latency. The methods keep
-go-openai's names, parameters, responses (embedded, with a PipelineRunID
-added) and error values, so switching is a change of constructor:
+Package openai records the calls of github.com/sashabaranov/go-openai as
+Gentrace steps, with their cost and latency, through the wire recorder of
+package github.com/gentrace/gentrace-go/openaihttp. It offers two ways in;
+the examples import go-openai as goopenai.
 
-	client := openai.NewClient(os.Getenv("OPENAI_API_KEY"))
+# An unmodified go-openai client
 
-Import it under another name when go-openai's package is imported too:
+Record makes a go-openai configuration record, and the client keeps
+go-openai's own types, so code written against *goopenai.Client (or an
+interface it satisfies) keeps compiling:
 
-	import (
-		gogpt "github.com/sashabaranov/go-openai"
-		"github.com/gentrace/gentrace-go/openai"
-	)
+	client := goopenai.NewClientWithConfig(openai.Record(goopenai.DefaultConfig(key)))
 
-# Simple mode
+	ctx, run, err := pipeline.Start(ctx, gentrace.RunContext{UserID: "user-1"})
+	if err != nil {
+		return err
+	}
+	defer run.End(&err)
+	resp, err := client.CreateChatCompletion(ctx, req) // a step of run
 
-A call with [WithPipelineSlug] becomes a one-step run submitted on its own;
-the response carries its PipelineRunID (a stream carries it as soon as it
-opens). [WithUserID], [WithMetadata] and [WithPreviousRunID] reach the run.
-Without a slug and without a runner, nothing is recorded.
+A call made under a context that carries a run records into it; under
+gentrace.WithPipeline it becomes a one-step run; otherwise it is not
+recorded.
 
-# Advanced mode
+# The wrapper
 
-[Client.ForRunner] binds the client to a gentrace.Runner: every call adds
-a step to that run, which the runner submits.
+Client embeds *goopenai.Client and adds what only a wrapper can:
 
-# What a step records
+  - simple mode per call: WithPipelineSlug (with WithUserID, WithMetadata,
+    WithPreviousRunID) makes the call a one-step run, and the response
+    carries its PipelineRunID (a stream carries it as soon as it opens);
+  - Mustache templates: WithContentInputs (chat) and WithPromptInputs
+    (completions) render the request and record templates and inputs;
+  - WithStepMetadata for the call's step.
 
-Chat: inputs are the (rendered) messages, user, tools and template inputs;
-model params are every other request field plus the templates; outputs are
-the response. Embeddings and moderations: inputs are the request without
-model, model params are {model}. Values are snapshotted when the call
-returns: changing the request or the response afterwards does not change
-the record (values of go-openai's fields of type any are copied when they
-are maps, slices, raw JSON or jsonschema definitions, and shared
-otherwise). A client made with [NewClient] or [NewClientWithConfig]
-records non-streamed chat completions and embeddings from the bodies that
-crossed the wire (it wraps go-openai's HTTP client to keep a copy), so the
-record is exactly what OpenAI received and answered and nothing is encoded
-again; a client made with [Wrap] records copies of go-openai's structs.
-OpenAI's errors are recorded on the step and returned unchanged.
+Its methods keep go-openai's names and parameters (CreateChatCompletion,
+CreateChatCompletionStream, CreateCompletion, CreateCompletionStream,
+CreateEmbeddings, Moderations, CreateResponse, CreateResponseStream,
+CreateImage, CreateTranscription, CreateTranslation, CreateSpeech), take
+optional CallOptions, return go-openai's responses with PipelineRunID
+added, and return OpenAI's errors unchanged.
 
 # Templates
 
-[WithContentInputs] (chat) and [WithPromptInputs] (completions) render
-Mustache templates before the call: {{x}} is HTML-escaped, {{{x}}} is not.
-Partials ({{> name}}) render as nothing: no file is ever read. A template
-that does not parse is [ErrTemplate], returned before anything is sent.
+Templates render with Mustache without HTML escaping: prompts are not HTML,
+and {{code}} reaches the model as written. WithHTMLEscaping restores
+Mustache's escaping of {{x}}, as the other Gentrace SDKs render; {{{x}}}
+never escapes. Partials ({{> name}}) render as nothing: no file is ever
+read. A template that does not parse is ErrTemplate, returned before
+anything is sent.
 
-# Streams
+# What a step records
 
-Recv passes every chunk on at once and unchanged. The step aggregates all
-choices by index, tool calls by their index, each choice's finish reason
-and the usage when present; it is recorded when the stream ends, fails or
-is closed early (recorded with "closedEarly": true and null finish
-reasons). A choice keeps only what the stream carried. Time to first
-token is measured.
-
-# Cost and token estimation
-
-Cost in US dollars comes from [DefaultPrices], an embedded dated table:
-the exact model first, then its alias, then the longest known prefix. An
-unknown model has no cost and is logged once; a free model (moderations,
-which report no usage) costs 0. When a stream carries no usage, tokens are
-counted with tiktoken when the step is completed, off the caller's path,
-and marked Estimated; the counts of chat messages are remembered in a
-bounded cache, since every call of a conversation resends its history.
-[WithExactStreamUsage] and [WithExactUsage] ask OpenAI for exact usage
-instead and hide the extra chunk from a caller who did not ask for it.
+See package openaihttp: inputs and model params split from the request
+body as sent, outputs as OpenAI answered them, streams assembled, cost
+from the price table, and usage estimated with the model's tokenizer when
+a stream carries none.
 */
 package openai

@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cbroglie/mustache"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // ErrTemplate reports a template that does not parse or render, or template
@@ -20,70 +20,58 @@ var ErrTemplate = errors.New("gentrace: invalid template")
 // path), which would let a template send a local file to OpenAI.
 var noPartials = &mustache.StaticProvider{}
 
-// render renders a Mustache template: {{x}} is HTML-escaped, {{{x}}} is
-// not, as in every Gentrace SDK. Partials render as nothing.
-func render(template string, inputs map[string]any) (string, error) {
-	out, err := mustache.RenderPartials(template, noPartials, inputs)
+// render renders a Mustache template. Values are inserted as written
+// unless escape is set (WithHTMLEscaping); {{{x}}} never escapes. Partials
+// render as nothing.
+func render(template string, inputs map[string]any, escape bool) (string, error) {
+	out, err := mustache.RenderPartialsRaw(template, noPartials, !escape, inputs)
 	if err != nil {
 		return "", fmt.Errorf("%w: %q: %v", ErrTemplate, abbreviate(template), err)
 	}
 	return out, nil
 }
 
-// chatTemplates is what a templated chat call records: one entry per
-// message, nil where a message had no template.
-type chatTemplates struct {
-	templates []*string
-	inputs    []json.RawMessage
-}
-
 // renderMessages renders the messages that have inputs and returns the
-// messages to send with what to record. The caller's slice is not changed.
-func renderMessages(msgs []openai.ChatCompletionMessage, inputs []map[string]any) ([]openai.ChatCompletionMessage, *chatTemplates, error) {
+// messages to send, with the templates and inputs to record (one entry per
+// message, null where a message had none). The caller's slice is not
+// changed.
+func renderMessages(msgs []goopenai.ChatCompletionMessage, inputs []map[string]any, escape bool) (_ []goopenai.ChatCompletionMessage, templates, values json.RawMessage, _ error) {
 	if inputs == nil {
-		return msgs, nil, nil
+		return msgs, nil, nil, nil
 	}
 	if len(inputs) > len(msgs) {
-		return nil, nil, fmt.Errorf("%w: %d content inputs for %d messages", ErrTemplate, len(inputs), len(msgs))
+		return nil, nil, nil, fmt.Errorf("%w: %d content inputs for %d messages", ErrTemplate, len(inputs), len(msgs))
 	}
-	out := make([]openai.ChatCompletionMessage, len(msgs))
+	out := make([]goopenai.ChatCompletionMessage, len(msgs))
 	copy(out, msgs)
-	rec := &chatTemplates{templates: make([]*string, len(msgs)), inputs: make([]json.RawMessage, len(msgs))}
+	tmpls := make([]*string, len(msgs))
+	ins := make([]json.RawMessage, len(msgs))
 	for i, in := range inputs {
 		if in == nil {
 			continue
 		}
 		if len(msgs[i].MultiContent) > 0 {
-			return nil, nil, fmt.Errorf("%w: message %d: a template must be the message's Content, not MultiContent", ErrTemplate, i)
+			return nil, nil, nil, fmt.Errorf("%w: message %d: a template must be the message's Content, not MultiContent", ErrTemplate, i)
 		}
 		tmpl := msgs[i].Content
-		text, err := render(tmpl, in)
+		text, err := render(tmpl, in, escape)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w (message %d)", err, i)
+			return nil, nil, nil, fmt.Errorf("%w (message %d)", err, i)
 		}
 		data, err := json.Marshal(in)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: message %d inputs: %v", ErrTemplate, i, err)
+			return nil, nil, nil, fmt.Errorf("%w: message %d inputs: %v", ErrTemplate, i, err)
 		}
 		out[i].Content = text
-		rec.templates[i] = &tmpl
-		rec.inputs[i] = data
+		tmpls[i] = &tmpl
+		ins[i] = data
 	}
-	return out, rec, nil
-}
-
-func (t *chatTemplates) record(inputs, params map[string]any) {
-	if t == nil {
-		return
-	}
-	params["contentTemplates"] = t.templates
-	in := make([]any, len(t.inputs))
-	for i, raw := range t.inputs {
-		if raw != nil {
-			in[i] = raw
+	for i := range ins {
+		if ins[i] == nil {
+			ins[i] = json.RawMessage("null")
 		}
 	}
-	inputs["contentInputs"] = in
+	return out, rawJSON(tmpls), rawJSON(ins), nil
 }
 
 // abbreviate shortens a template for an error message, on a rune boundary.

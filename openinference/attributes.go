@@ -147,16 +147,12 @@ func (o *Observer) contextAttributes(a *attrs, run *gentrace.RunRecord, step *ge
 	if step != nil {
 		ctx = overlay(ctx, *step)
 	}
-	session := ctx.SessionID
+	session := run.SessionID
 	if session == "" {
 		session, _ = run.Metadata["sessionId"].StringValue()
 	}
 	a.str(keySessionID, session)
-	user := run.UserID
-	if user == "" {
-		user = ctx.UserID
-	}
-	a.str(keyUserID, user)
+	a.str(keyUserID, run.UserID)
 	if len(meta) > 0 {
 		a.json(keyMetadata, plainMetadata(meta))
 	}
@@ -172,12 +168,6 @@ func (o *Observer) contextAttributes(a *attrs, run *gentrace.RunRecord, step *ge
 
 // overlay returns base with every field top sets replaced.
 func overlay(base, top gentrace.Attributes) gentrace.Attributes {
-	if top.UserID != "" {
-		base.UserID = top.UserID
-	}
-	if top.SessionID != "" {
-		base.SessionID = top.SessionID
-	}
 	if top.Metadata != nil {
 		base.Metadata = top.Metadata
 	}

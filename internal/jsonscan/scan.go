@@ -423,3 +423,9 @@ func Int(value []byte) (int64, bool) {
 	}
 	return n, true
 }
+
+// Prefix returns the length of the JSON value at the start of data (after
+// whitespace), or -1 when data does not start with a valid value.
+func Prefix(data []byte) int {
+	return skipValue(data, skipSpace(data, 0), 0)
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/gentrace/gentrace-go/gentracetest"
 	"github.com/gentrace/gentrace-go/openai"
 	"github.com/gentrace/gentrace-go/openai/openaitest"
+	"github.com/gentrace/gentrace-go/openaihttp"
 	goopenai "github.com/sashabaranov/go-openai"
 	"go.uber.org/goleak"
 )
@@ -128,6 +129,8 @@ func TestSoak(t *testing.T) {
 		t.Fatal(err)
 	}
 	oc := openai.NewClientWithConfig(oa.ClientConfig())
+	exact := openai.NewClientWithConfig(oa.ClientConfig(), openai.WithRecorder(
+		openaihttp.New(openaihttp.WithStreamUsage(openaihttp.StreamUsageAlways))))
 
 	heap := startHeapSampler(20 * time.Millisecond)
 	defer heap.stop()
@@ -148,7 +151,7 @@ func TestSoak(t *testing.T) {
 				if ctx.Err() != nil {
 					continue // a run failed: drain the jobs
 				}
-				if err := recordRun(ctx, pipeline, oc, i, &mine); err != nil {
+				if err := recordRun(ctx, pipeline, oc, exact, i, &mine); err != nil {
 					t.Errorf("run %d: %v", i, err)
 					cancel()
 				}
@@ -290,16 +293,16 @@ type submitted struct {
 // read to the end (every eighth asking for exact usage, the others
 // estimated); for every tenth a stream closed after two chunks; and a
 // checkpoint. Then it submits the run and times Submit.
-func recordRun(ctx context.Context, p *gentrace.Pipeline, oc *openai.Client, i int, out *submitted) error {
+func recordRun(ctx context.Context, p *gentrace.Pipeline, oc, exact *openai.Client, i int, out *submitted) error {
 	user := "user-" + strconv.Itoa(i%50)
-	r, err := p.Start(ctx, gentrace.RunContext{
+	ctx, r, err := p.Start(ctx, gentrace.RunContext{
 		UserID:   user,
 		Metadata: gentrace.Metadata{"i": gentrace.String(strconv.Itoa(i))},
 	})
 	if err != nil {
 		return fmt.Errorf("Start: %w", err)
 	}
-	bound := oc.ForRunner(r)
+	bound := oc
 	req := goopenai.ChatCompletionRequest{
 		Model: "gpt-4o-mini",
 		Messages: []goopenai.ChatCompletionMessage{
@@ -313,11 +316,11 @@ func recordRun(ctx context.Context, p *gentrace.Pipeline, oc *openai.Client, i i
 	}
 	steps := 1
 	if i%4 == 0 {
-		var opts []openai.CallOption
+		streamer := bound
 		if i%8 == 0 {
-			opts = append(opts, openai.WithExactUsage())
+			streamer = exact
 		}
-		if err := readStream(ctx, bound, req, -1, opts...); err != nil {
+		if err := readStream(ctx, streamer, req, -1); err != nil {
 			return err
 		}
 		steps++
@@ -353,9 +356,9 @@ func recordRun(ctx context.Context, p *gentrace.Pipeline, oc *openai.Client, i i
 
 // readStream streams req and reads it to the end (chunks < 0) or closes it
 // after that many chunks.
-func readStream(ctx context.Context, c *openai.Client, req goopenai.ChatCompletionRequest, chunks int, opts ...openai.CallOption) error {
+func readStream(ctx context.Context, c *openai.Client, req goopenai.ChatCompletionRequest, chunks int) error {
 	req.Stream = true
-	s, err := c.CreateChatCompletionStream(ctx, req, opts...)
+	s, err := c.CreateChatCompletionStream(ctx, req)
 	if err != nil {
 		return fmt.Errorf("CreateChatCompletionStream: %w", err)
 	}

@@ -1,0 +1,453 @@
+package openaihttp
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	gentrace "github.com/gentrace/gentrace-go"
+	"github.com/gentrace/gentrace-go/internal/jsonscan"
+	"github.com/gentrace/gentrace-go/internal/sse"
+)
+
+// How a response body ended, besides a read error.
+var (
+	errBodyEnd   = errors.New("end of body")
+	errClosed    = errors.New("closed by the caller")
+	errAbandoned = errors.New("response body was neither read to its end nor closed (recorded when it was garbage collected)")
+)
+
+// tailBytes is how much of the end of a body over the size cap is kept:
+// OpenAI puts the model and the usage last.
+const tailBytes = 64 << 10
+
+// capture is one recorded call in progress: the request as the caller sent
+// it and the response as it passed through. The step is recorded once,
+// when the response ends, and completed (parsed, priced, estimated) later,
+// on a delivery goroutine, off the caller's path.
+type capture struct {
+	rec      *Recorder
+	route    *route
+	run      *gentrace.Runner
+	call     *Call
+	platform string
+	attrs    gentrace.Attributes
+	attempt  int
+
+	request          []byte // the caller's request body, up to the cap
+	requestTruncated int64  // bytes of the request body left out
+	multipart        string // the request's multipart Content-Type
+	getBody          func() (io.ReadCloser, error)
+	streamed         bool // the request asked for a stream
+	injected         bool // the recorder asked for the stream's usage
+	choices          int  // choices the request asked for ("n")
+
+	start       time.Time
+	status      int
+	contentType string
+
+	mu        sync.Mutex
+	first     time.Time // first response bytes
+	resp      []byte    // response body, up to the cap
+	respTotal int64
+	tail      []byte // the last tailBytes when over the cap
+	done      bool
+	end       time.Time
+	how       error // errBodyEnd, errClosed, errAbandoned or a read error
+}
+
+// readRequest keeps a copy of the request body and returns the request to
+// send: the caller's own, or a shallow copy with a replayable body when
+// the caller's could be read only once, or when the recorder asks a stream
+// for its usage.
+func (c *capture) readRequest(req *http.Request) (*http.Request, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return req, nil
+	}
+	ct := req.Header.Get("Content-Type")
+	if strings.HasPrefix(ct, "multipart/") {
+		c.multipart = ct
+		if req.GetBody != nil {
+			// Audio files can be large: read the form when the step is
+			// completed, from a fresh copy of the body.
+			c.getBody = req.GetBody
+			return req, nil
+		}
+		sent := *req
+		sent.Body = &teeRequest{ReadCloser: req.Body, c: c}
+		return &sent, nil
+	}
+	var data []byte
+	if req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		data, err = readAll(body, req.ContentLength)
+		body.Close()
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		var err error
+		data, err = readAll(req.Body, req.ContentLength)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		sent := *req
+		setBody(&sent, data)
+		req = &sent
+	}
+	c.keepRequest(data)
+	if c.route.stream != noStream {
+		c.streamed = string(jsonscan.Get(data, "stream")) == "true"
+	}
+	c.choices = 1
+	if n, ok := jsonscan.Int(jsonscan.Get(data, "n")); ok && n > 1 {
+		c.choices = int(n)
+	}
+	if c.route == routeChat && c.streamed && c.wantsUsage(req) && !includesUsage(data) {
+		if body, ok := withIncludeUsage(data); ok {
+			sent := *req
+			setBody(&sent, body)
+			req = &sent
+			c.injected = true
+		}
+	}
+	return req, nil
+}
+
+func (c *capture) wantsUsage(req *http.Request) bool {
+	switch c.rec.cfg.usage {
+	case StreamUsageAlways:
+		return true
+	case StreamUsageNever:
+		return false
+	}
+	return isOpenAI(req)
+}
+
+// keepRequest keeps the request body, or its start when it is over the cap.
+func (c *capture) keepRequest(data []byte) {
+	if limit := c.rec.cfg.maxBody; len(data) > limit {
+		c.request = append([]byte(nil), data[:limit]...)
+		c.requestTruncated = int64(len(data) - limit)
+		return
+	}
+	c.request = data
+}
+
+func setBody(req *http.Request, data []byte) {
+	req.Body = io.NopCloser(bytes.NewReader(data))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	req.ContentLength = int64(len(data))
+}
+
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > 64<<20 {
+		return io.ReadAll(r)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+1))
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
+}
+
+// includesUsage reports whether a request already asks for stream usage.
+func includesUsage(data []byte) bool {
+	return string(jsonscan.Get(jsonscan.Get(data, "stream_options"), "include_usage")) == "true"
+}
+
+// withIncludeUsage returns the request with stream_options.include_usage
+// set, keeping every other member and the caller's other stream options.
+func withIncludeUsage(data []byte) ([]byte, bool) {
+	out := make([]byte, 0, len(data)+40)
+	out = append(out, '{')
+	ok := jsonscan.Members(data, func(k, v []byte) bool {
+		if jsonscan.Key(k, "stream_options") {
+			return true
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(out, '"')
+		out = append(out, k...)
+		out = append(out, `":`...)
+		out = append(out, v...)
+		return true
+	})
+	if !ok {
+		return nil, false
+	}
+	if len(out) > 1 {
+		out = append(out, ',')
+	}
+	out = append(out, `"stream_options":{`...)
+	opts := jsonscan.Get(data, "stream_options")
+	jsonscan.Members(opts, func(k, v []byte) bool {
+		if !jsonscan.Key(k, "include_usage") {
+			out = append(out, '"')
+			out = append(out, k...)
+			out = append(out, `":`...)
+			out = append(out, v...)
+			out = append(out, ',')
+		}
+		return true
+	})
+	out = append(out, `"include_usage":true}}`...)
+	return out, true
+}
+
+// teeRequest keeps a copy of a multipart request body, up to the cap, as
+// the transport sends it.
+type teeRequest struct {
+	io.ReadCloser
+	c *capture
+}
+
+func (t *teeRequest) Read(p []byte) (int, error) {
+	n, err := t.ReadCloser.Read(p)
+	c := t.c
+	c.mu.Lock()
+	if room := c.rec.cfg.maxBody - len(c.request); room > 0 {
+		c.request = append(c.request, p[:min(n, room)]...)
+		c.requestTruncated += int64(max(0, n-room))
+	} else {
+		c.requestTruncated += int64(n)
+	}
+	c.mu.Unlock()
+	return n, err
+}
+
+// wrap returns the response body the caller reads.
+func (c *capture) wrap(rc io.ReadCloser) io.ReadCloser {
+	b := &body{rc: rc, c: c}
+	if c.injected && strings.HasPrefix(c.contentType, "text/event-stream") {
+		b.hide = true
+	}
+	// A caller that neither reads a body to its end nor closes it would
+	// leave the step unrecorded (and a simple-mode run unsubmitted):
+	// record it when the body is garbage collected.
+	runtime.AddCleanup(b, (*capture).abandoned, c)
+	return b
+}
+
+func (c *capture) abandoned() { c.observe(nil, errAbandoned) }
+
+// body is the response body the caller reads: the server's bytes, passed
+// on as they come while a copy is kept.
+type body struct {
+	rc io.ReadCloser
+	c  *capture
+
+	// With hide set, the usage-only chunk the recorder asked for is cut
+	// out: bytes are passed on event by event.
+	hide     bool
+	pend     []byte // received, not yet a complete event
+	out      []byte // complete events not yet returned
+	scratch  []byte
+	buf      []byte
+	rerr     error // the read error to return once out is empty
+	finishes int   // chunks with a finish_reason
+	sawUsage bool
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	if b.hide {
+		return b.readHiding(p)
+	}
+	n, err := b.rc.Read(p)
+	b.c.observe(p[:n], err)
+	return n, err
+}
+
+// readHiding passes complete events on, except the usage-only chunk.
+func (b *body) readHiding(p []byte) (int, error) {
+	for {
+		if len(b.out) > 0 {
+			n := copy(p, b.out)
+			b.out = b.out[n:]
+			if len(b.out) == 0 {
+				b.out = b.out[:0:cap(b.out)]
+			}
+			return n, nil
+		}
+		if b.rerr != nil {
+			b.c.observe(nil, b.rerr)
+			return 0, b.rerr
+		}
+		if b.buf == nil {
+			b.buf = make([]byte, 4096)
+		}
+		n, err := b.rc.Read(b.buf)
+		b.c.observe(b.buf[:n], nil)
+		b.pend = append(b.pend, b.buf[:n]...)
+		b.cutEvents(err != nil)
+		if err != nil {
+			// A last event without its blank line is passed on as it is.
+			b.out = append(b.out, b.pend...)
+			b.pend = b.pend[:0]
+			b.rerr = err
+		}
+	}
+}
+
+// cutEvents moves the complete events of pend to out, dropping the
+// usage-only chunk.
+func (b *body) cutEvents(final bool) {
+	off := 0
+	for off < len(b.pend) {
+		ev, n, ok := sse.Next(b.pend[off:], &b.scratch, final)
+		if !ok {
+			break
+		}
+		raw := b.pend[off : off+n]
+		off += n
+		if usageOnly(ev.Data) {
+			b.sawUsage = true
+			continue
+		}
+		if bytes.Contains(ev.Data, []byte(`"finish_reason":"`)) {
+			b.finishes++
+		}
+		b.out = append(b.out, raw...)
+	}
+	rest := copy(b.pend, b.pend[off:])
+	b.pend = b.pend[:rest]
+}
+
+// usageOnly reports the chunk include_usage adds: no choices, a usage.
+func usageOnly(data []byte) bool {
+	if !bytes.Contains(data, []byte(`"usage"`)) {
+		return false
+	}
+	choices := jsonscan.Get(data, "choices")
+	return string(jsonscan.Trim(choices)) == "[]" && !jsonscan.IsNull(jsonscan.Get(data, "usage"))
+}
+
+// drainWait bounds how long Close waits for the usage chunk.
+const drainWait = 2 * time.Second
+
+func (b *body) Close() error {
+	if b.hide && b.rerr == nil && !b.sawUsage && b.finishes >= b.c.choices {
+		// Every choice has finished: the usage chunk the recorder asked
+		// for is on its way. Read it (briefly) so the step gets exact
+		// usage, without passing it on.
+		t := time.AfterFunc(drainWait, func() { b.rc.Close() })
+		for b.rerr == nil && !b.sawUsage {
+			n, err := b.rc.Read(b.bufOrNew())
+			b.c.observe(b.buf[:n], nil)
+			b.pend = append(b.pend, b.buf[:n]...)
+			b.cutEvents(err != nil)
+			if err != nil {
+				b.rerr = err
+			}
+		}
+		t.Stop()
+	}
+	err := b.rc.Close()
+	b.c.observe(nil, errClosed)
+	return err
+}
+
+func (b *body) bufOrNew() []byte {
+	if b.buf == nil {
+		b.buf = make([]byte, 4096)
+	}
+	return b.buf
+}
+
+// observe keeps response bytes and, when end is non-nil, finishes the call.
+func (c *capture) observe(p []byte, end error) {
+	c.mu.Lock()
+	if c.done {
+		c.mu.Unlock()
+		return
+	}
+	if len(p) > 0 {
+		if c.first.IsZero() {
+			c.first = c.run.Now()
+		}
+		c.keep(p)
+	}
+	if end == nil {
+		c.mu.Unlock()
+		return
+	}
+	if errors.Is(end, io.EOF) {
+		end = errBodyEnd
+	}
+	c.done, c.end, c.how = true, c.run.Now(), end
+	c.mu.Unlock()
+	c.record()
+}
+
+// keep appends response bytes up to the cap, then keeps only a tail.
+func (c *capture) keep(p []byte) {
+	c.respTotal += int64(len(p))
+	limit := c.rec.cfg.maxBody
+	if c.resp == nil && c.tail == nil {
+		c.resp = make([]byte, 0, min(max(len(p), 4096), limit))
+	}
+	if room := limit - len(c.resp); room > 0 {
+		take := min(room, len(p))
+		c.resp = append(c.resp, p[:take]...)
+		p = p[take:]
+	}
+	if len(p) == 0 {
+		return
+	}
+	c.tail = append(c.tail, p...)
+	if len(c.tail) > tailBytes {
+		n := copy(c.tail, c.tail[len(c.tail)-tailBytes:])
+		c.tail = c.tail[:n]
+	}
+}
+
+// finish ends a call that got no response body to watch: a transport
+// error, or an empty body.
+func (c *capture) finish(err error) {
+	c.mu.Lock()
+	if c.done {
+		c.mu.Unlock()
+		return
+	}
+	c.done, c.end, c.how = true, c.run.Now(), err
+	c.mu.Unlock()
+	c.record()
+}
+
+// record adds the call's step to its run. What is costly (parsing, cost,
+// estimation) is left to Complete.
+func (c *capture) record() {
+	s := gentrace.Step{
+		ProviderName: ProviderName,
+		Invocation:   c.route.invocation,
+		StartTime:    c.start,
+		EndTime:      c.end,
+		Platform:     c.platform,
+		Attributes:   c.attrs,
+		Complete:     c.complete,
+	}
+	if c.call != nil {
+		s.Metadata = c.call.Metadata
+	}
+	if !c.first.IsZero() && c.streamed {
+		s.TimeToFirstToken = c.first.Sub(c.start)
+	}
+	switch {
+	case c.status == 0:
+		s.Error = c.how.Error() // the transport failed: no answer
+	case c.status < 200 || c.status > 299:
+		s.Error = fmt.Sprintf("%d %s", c.status, http.StatusText(c.status)) // refined by complete
+	}
+	if err := c.run.Record(s); err != nil {
+		report(c.run, "OpenAI step of run %s not recorded: %w", c.run.ID(), err)
+	}
+}
