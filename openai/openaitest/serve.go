@@ -80,8 +80,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	info.fill.vals[holeID] = appendJSONString(nil, route.idPrefix()+strconv.FormatUint(seq, 10))
-	info.fill.vals[holeModel] = appendJSONString(nil, orDefault(info.Model, route.defaultModel()))
+	prefix, model := route.idPrefix(), orDefault(info.Model, route.defaultModel())
+	id := append(append(make([]byte, 0, len(prefix)+22), '"'), prefix...) // the prefixes need no escaping
+	info.fill.vals[holeID] = append(strconv.AppendUint(id, seq, 10), '"')
+	info.fill.vals[holeModel] = appendJSONString(make([]byte, 0, len(model)+2), model)
 	info.fill.vals[holeLogprobs] = s.wire.logprobs
 	info.fill.vals[holeTierHead], info.fill.vals[holeTierTail] = s.wire.tiers(info.ServiceTier)
 
@@ -248,7 +250,7 @@ func (s *Server) usage(route Route, info *requestInfo, resp *Response, need [num
 		if resp.usage != nil {
 			info.fill.vals[holeUsage] = resp.usageJSON
 		} else {
-			info.fill.vals[holeUsage] = appendEstimatedUsage(nil, info.promptTokens(route), resp.completionEst, resp.reasoningEst)
+			info.fill.vals[holeUsage] = appendEstimatedUsage(make([]byte, 0, 320), info.promptTokens(route), resp.completionEst, resp.reasoningEst)
 		}
 	}
 	if need[holeEmbedding] {
