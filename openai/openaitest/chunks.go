@@ -24,12 +24,18 @@ type Choice struct {
 	FinishReason openai.FinishReason
 }
 
-// ToolCall describes one function call requested by the model.
+// ToolCall describes one function call requested by the model, for
+// [Choice] and [Answer].
 type ToolCall struct {
-	// ID defaults to "call_<choice>_<index>", for example "call_0_1".
-	ID        string
-	Name      string
-	Arguments string // JSON text, delivered in pieces by ChatChunks
+	// ID is the call's id (its call_id on the Responses API). It defaults
+	// to "call_<choice>_<index>", for example "call_0_1"; the Responses API
+	// has one choice, 0.
+	ID string
+	// Name is the function's name.
+	Name string
+	// Arguments is the function's arguments as JSON text, sent as is (a
+	// stream delivers it in pieces).
+	Arguments string
 }
 
 func (c Choice) finishReason() openai.FinishReason {

@@ -51,8 +51,10 @@ func WithWire(w Wire) Option {
 //
 // Values scripted explicitly (a go-openai value's ServiceTier,
 // SystemFingerprint or Logprobs) are sent as given, whatever the Wire.
-// Setting every field gives the shape this package sent before it followed
-// the current wire, which is also what many compatible servers send.
+// Setting every boolean field gives the shape this package sent before it
+// followed the current wire, which is also what many compatible servers
+// send; [CompactChatChunks] gives their chunk sequences. A Wire is a plain
+// value, set once per server with [WithWire].
 type Wire struct {
 	// LogprobsNull sends "logprobs": null in chat choices that carry no log
 	// probabilities, as gpt-4o and gpt-4.1 do.

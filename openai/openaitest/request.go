@@ -25,7 +25,8 @@ type Request struct {
 	// Model is the body's "model" (a JSON member, or a multipart form
 	// field), or empty when the body has none.
 	Model string
-	// Stream is the body's "stream".
+	// Stream is the body's "stream" (a JSON member, or a multipart form
+	// field).
 	Stream bool
 }
 

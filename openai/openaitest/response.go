@@ -40,8 +40,9 @@ const (
 // Fields that OpenAI always sets but a scripted go-openai value leaves zero
 // are filled per request: id (a per-server sequence such as
 // "chatcmpl-openaitest-1"), object, created (2025-01-01T00:00:00Z), model
-// (echoed from the request) and usage (estimated from the request and the
-// reply, at about four bytes per token).
+// (echoed from the request), usage (estimated from the request and the
+// reply, at about four bytes per token), and on chat answers service_tier,
+// system_fingerprint and logprobs as the server's [Wire] says.
 type Response struct {
 	kind   kind
 	status int
