@@ -1,6 +1,7 @@
 package openaitest
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"unicode/utf8"
 
@@ -10,8 +11,12 @@ import (
 // Choice describes one choice of a model's answer, for [ChatChunks] and
 // [ChatResponse]. The zero Choice is an empty assistant message that stops.
 type Choice struct {
-	// Content is the assistant text; it may be empty when ToolCalls is not.
+	// Content is the assistant text; it may be empty when ToolCalls or
+	// Refusal is not.
 	Content string
+	// Refusal is the model's refusal message, which OpenAI sends instead of
+	// Content when it declines to answer.
+	Refusal string
 	// ToolCalls are the parallel tool calls of the answer, in order.
 	ToolCalls []ToolCall
 	// FinishReason defaults to "tool_calls" when ToolCalls is not empty,
@@ -19,12 +24,18 @@ type Choice struct {
 	FinishReason openai.FinishReason
 }
 
-// ToolCall describes one function call requested by the model.
+// ToolCall describes one function call requested by the model, for
+// [Choice] and [Answer].
 type ToolCall struct {
-	// ID defaults to "call_<choice>_<index>", for example "call_0_1".
-	ID        string
-	Name      string
-	Arguments string // JSON text, delivered in pieces by ChatChunks
+	// ID is the call's id (its call_id on the Responses API). It defaults
+	// to "call_<choice>_<index>", for example "call_0_1"; the Responses API
+	// has one choice, 0.
+	ID string
+	// Name is the function's name.
+	Name string
+	// Arguments is the function's arguments as JSON text, sent as is (a
+	// stream delivers it in pieces).
+	Arguments string
 }
 
 func (c Choice) finishReason() openai.FinishReason {
@@ -45,57 +56,157 @@ func (tc ToolCall) id(choice, index int) string {
 	return "call_" + strconv.Itoa(choice) + "_" + strconv.Itoa(index)
 }
 
-// ChatChunks builds the chunks of a streamed chat completion, for [ChatStream].
-// With no choices it builds one empty choice.
+// ChatChunks builds the chunks of a streamed chat completion, for
+// [ChatStream], in the order OpenAI sends them today. With no choices it
+// builds one empty choice.
 //
-// Each choice's Content is split into pieces content chunks of about equal
-// length (fewer when the text has fewer runes; at least one); its first chunk
-// also carries role "assistant". Each tool call follows as pieces argument
-// deltas whose first carries the call's id, type "function" and name; the
-// deltas of parallel calls are interleaved round-robin, each with its call's
-// index, so a consumer must group them by index. Each choice ends with a chunk
-// whose delta is empty and whose finish_reason is set. With several choices
-// every chunk carries one choice, and the choices' chunks are interleaved
-// round-robin too, as OpenAI does for n > 1.
+// Each choice opens with a chunk that carries only role "assistant" (sent
+// with "content": "" before text, "content": null before tool calls or a
+// refusal, and "refusal": null). Its Content, then its Refusal, follow as
+// pieces chunks of about equal length each (fewer when the text has fewer
+// runes). Each tool call then comes whole, in turn: a header chunk with the
+// call's index, id, type "function", name and "arguments": "", then its
+// arguments in pieces deltas. The choice ends with a chunk whose delta is
+// empty and whose finish_reason is set.
 //
-// Chunks leave id, created and model zero: the server fills them per request.
+// With several choices (n > 1) every chunk carries one choice, and the
+// choices' chunks interleave irregularly, as OpenAI's do, but in the same
+// order on every call, so tests are reproducible.
+//
+// Chunks leave id, created, model, service_tier and system_fingerprint zero:
+// the server fills them per request. [CompactChatChunks] builds the older,
+// denser shape.
 func ChatChunks(pieces int, choices ...Choice) []openai.ChatCompletionStreamResponse {
-	return chatChunks(func(s string) []string { return splitText(s, pieces) }, choices)
+	split := func(s string) []string { return splitText(s, pieces) }
+	return chatChunks(split, split, choices)
 }
 
-// chatChunks implements ChatChunks with split cutting texts into pieces.
-func chatChunks(split func(string) []string, choices []Choice) []openai.ChatCompletionStreamResponse {
+// chatChunks implements ChatChunks, cutting texts with split and tool call
+// arguments with splitArgs.
+func chatChunks(split, splitArgs func(string) []string, choices []Choice) []openai.ChatCompletionStreamResponse {
 	if len(choices) == 0 {
 		choices = []Choice{{}}
 	}
 	seqs := make([][]openai.ChatCompletionStreamChoice, len(choices))
-	total := 0
 	for i, c := range choices {
-		seqs[i] = choiceDeltas(i, c, split)
-		total += len(seqs[i])
+		seqs[i] = choiceDeltas(i, c, split, splitArgs)
 	}
-	out := make([]openai.ChatCompletionStreamResponse, 0, total)
-	for round := 0; len(out) < total; round++ {
-		for _, seq := range seqs {
-			if round < len(seq) {
-				out = append(out, openai.ChatCompletionStreamResponse{
-					Choices: []openai.ChatCompletionStreamChoice{seq[round]},
-				})
+	return chunksOf(interleave(seqs))
+}
+
+// chunksOf wraps each choice delta in a chunk of its own.
+func chunksOf(deltas []openai.ChatCompletionStreamChoice) []openai.ChatCompletionStreamResponse {
+	out := make([]openai.ChatCompletionStreamResponse, len(deltas))
+	for i := range deltas {
+		out[i].Choices = deltas[i : i+1 : i+1]
+	}
+	return out
+}
+
+// choiceDeltas returns the stream deltas of choice c, in OpenAI's order.
+func choiceDeltas(index int, c Choice, split, splitArgs func(string) []string) []openai.ChatCompletionStreamChoice {
+	delta := func(d openai.ChatCompletionStreamChoiceDelta) openai.ChatCompletionStreamChoice {
+		return openai.ChatCompletionStreamChoice{Index: index, Delta: d}
+	}
+	out := []openai.ChatCompletionStreamChoice{delta(openai.ChatCompletionStreamChoiceDelta{Role: openai.ChatMessageRoleAssistant})}
+	if c.Content != "" {
+		for _, p := range split(c.Content) {
+			out = append(out, delta(openai.ChatCompletionStreamChoiceDelta{Content: p}))
+		}
+	}
+	if c.Refusal != "" {
+		for _, p := range split(c.Refusal) {
+			out = append(out, delta(openai.ChatCompletionStreamChoiceDelta{Refusal: p}))
+		}
+	}
+	for i, tc := range c.ToolCalls {
+		out = append(out, delta(openai.ChatCompletionStreamChoiceDelta{ToolCalls: []openai.ToolCall{{
+			Index: &i, ID: tc.id(index, i), Type: openai.ToolTypeFunction,
+			Function: openai.FunctionCall{Name: tc.Name},
+		}}}))
+		if tc.Arguments == "" {
+			continue
+		}
+		for _, p := range splitArgs(tc.Arguments) {
+			out = append(out, delta(openai.ChatCompletionStreamChoiceDelta{ToolCalls: []openai.ToolCall{{
+				Index: &i, Function: openai.FunctionCall{Arguments: p},
+			}}}))
+		}
+	}
+	return append(out, openai.ChatCompletionStreamChoice{Index: index, FinishReason: c.finishReason()})
+}
+
+// interleaveSeed fixes the irregular order in which the chunks of several
+// choices are merged, so that every run of a test sees the same stream.
+const interleaveSeed = 0x6f70656e61697465 // "openaite"
+
+// interleave merges sequences, keeping the order within each, in an
+// irregular but reproducible order: each next item is drawn from a sequence
+// chosen with odds proportional to what it has left, so all end near the
+// end, as parallel generations do.
+func interleave[T any](seqs [][]T) []T {
+	if len(seqs) == 1 {
+		return seqs[0]
+	}
+	total := 0
+	for _, s := range seqs {
+		total += len(s)
+	}
+	rng := rand.New(rand.NewPCG(interleaveSeed, uint64(total)))
+	next := make([]int, len(seqs))
+	out := make([]T, 0, total)
+	for left := total; left > 0; left-- {
+		pick := rng.IntN(left)
+		for i, s := range seqs {
+			rest := len(s) - next[i]
+			if pick < rest {
+				out = append(out, s[next[i]])
+				next[i]++
+				break
 			}
+			pick -= rest
 		}
 	}
 	return out
 }
 
-// choiceDeltas returns the stream choices of choice c, in order.
-func choiceDeltas(index int, c Choice, split func(string) []string) []openai.ChatCompletionStreamChoice {
+// CompactChatChunks builds chat chunks in the denser shape that some
+// OpenAI-compatible servers and older OpenAI models send, and that
+// [ChatChunks] built before it followed today's wire: role "assistant"
+// rides on the first content chunk (there is no role-only chunk), the
+// argument deltas of parallel tool calls interleave round-robin (the first
+// of each carrying id, type and name), and several choices take turns
+// round-robin. The arguments are as for ChatChunks.
+func CompactChatChunks(pieces int, choices ...Choice) []openai.ChatCompletionStreamResponse {
+	if len(choices) == 0 {
+		choices = []Choice{{}}
+	}
+	split := func(s string) []string { return splitText(s, pieces) }
+	seqs := make([][]openai.ChatCompletionStreamChoice, len(choices))
+	for i, c := range choices {
+		seqs[i] = compactDeltas(i, c, split)
+	}
+	return chunksOf(roundRobin(seqs))
+}
+
+// compactDeltas returns the deltas of choice c for CompactChatChunks.
+func compactDeltas(index int, c Choice, split func(string) []string) []openai.ChatCompletionStreamChoice {
 	var out []openai.ChatCompletionStreamChoice
 	role := openai.ChatMessageRoleAssistant
-	if c.Content != "" || len(c.ToolCalls) == 0 {
+	if c.Content != "" || (len(c.ToolCalls) == 0 && c.Refusal == "") {
 		for _, p := range split(c.Content) {
 			out = append(out, openai.ChatCompletionStreamChoice{
 				Index: index,
 				Delta: openai.ChatCompletionStreamChoiceDelta{Role: role, Content: p},
+			})
+			role = ""
+		}
+	}
+	if c.Refusal != "" {
+		for _, p := range split(c.Refusal) {
+			out = append(out, openai.ChatCompletionStreamChoice{
+				Index: index,
+				Delta: openai.ChatCompletionStreamChoiceDelta{Role: role, Refusal: p},
 			})
 			role = ""
 		}
@@ -125,6 +236,23 @@ func choiceDeltas(index int, c Choice, split func(string) []string) []openai.Cha
 	return append(out, openai.ChatCompletionStreamChoice{Index: index, FinishReason: c.finishReason()})
 }
 
+// roundRobin merges sequences taking one item of each in turn.
+func roundRobin[T any](seqs [][]T) []T {
+	total := 0
+	for _, s := range seqs {
+		total += len(s)
+	}
+	out := make([]T, 0, total)
+	for round := 0; len(out) < total; round++ {
+		for _, seq := range seqs {
+			if round < len(seq) {
+				out = append(out, seq[round])
+			}
+		}
+	}
+	return out
+}
+
 // ChatResponse builds the non-streamed counterpart of [ChatChunks]: a chat
 // completion with one assistant message per choice, for [JSON]. Its id,
 // created, model and usage are left zero for the server to fill.
@@ -134,7 +262,7 @@ func ChatResponse(choices ...Choice) openai.ChatCompletionResponse {
 	}
 	r := openai.ChatCompletionResponse{Choices: make([]openai.ChatCompletionChoice, len(choices))}
 	for i, c := range choices {
-		m := openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: c.Content}
+		m := openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: c.Content, Refusal: c.Refusal}
 		for j, tc := range c.ToolCalls {
 			m.ToolCalls = append(m.ToolCalls, openai.ToolCall{
 				ID:       tc.id(i, j),
@@ -149,9 +277,9 @@ func ChatResponse(choices ...Choice) openai.ChatCompletionResponse {
 
 // CompletionChunks builds the chunks of a streamed legacy completion, for
 // [CompletionStream]: each text is one choice, split into pieces chunks and
-// followed by a chunk with empty text and finish_reason "stop"; the choices'
-// chunks are interleaved round-robin. With no texts it builds one empty
-// choice.
+// followed by a chunk with empty text and finish_reason "stop"; several
+// choices interleave irregularly but reproducibly, as for [ChatChunks].
+// With no texts it builds one empty choice.
 func CompletionChunks(pieces int, texts ...string) []openai.CompletionResponse {
 	return completionChunks(func(s string) []string { return splitText(s, pieces) }, texts)
 }
@@ -163,21 +291,16 @@ func completionChunks(split func(string) []string, texts []string) []openai.Comp
 		texts = []string{""}
 	}
 	seqs := make([][]openai.CompletionChoice, len(texts))
-	total := 0
 	for i, t := range texts {
 		for _, p := range split(t) {
 			seqs[i] = append(seqs[i], openai.CompletionChoice{Index: i, Text: p})
 		}
 		seqs[i] = append(seqs[i], openai.CompletionChoice{Index: i, FinishReason: string(openai.FinishReasonStop)})
-		total += len(seqs[i])
 	}
-	out := make([]openai.CompletionResponse, 0, total)
-	for round := 0; len(out) < total; round++ {
-		for _, seq := range seqs {
-			if round < len(seq) {
-				out = append(out, openai.CompletionResponse{Choices: []openai.CompletionChoice{seq[round]}})
-			}
-		}
+	merged := interleave(seqs)
+	out := make([]openai.CompletionResponse, len(merged))
+	for i := range merged {
+		out[i].Choices = merged[i : i+1 : i+1]
 	}
 	return out
 }
@@ -218,4 +341,10 @@ func splitWords(s string) []string {
 		}
 	}
 	return append(out, s[start:])
+}
+
+// splitTokens cuts s into pieces of about four bytes, the size of the
+// argument deltas OpenAI streams for tool calls, never splitting a rune.
+func splitTokens(s string) []string {
+	return splitText(s, max(1, (utf8.RuneCountInString(s)+3)/4))
 }

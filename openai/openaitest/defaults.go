@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"hash/fnv"
 	"math"
+	"net/http"
 	"strconv"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -26,20 +27,27 @@ const DefaultEmbeddingDimensions = 8
 // maxEmbeddingDimensions bounds "dimensions" as OpenAI's largest model does.
 const maxEmbeddingDimensions = 3072
 
+// DefaultTranscript is the text of the built-in audio transcription and
+// translation answers.
+const DefaultTranscript = "Hello from openaitest. This is a fake transcript of your audio."
+
 // Models answered when a request names none.
 const (
-	defaultChatModel       = "gpt-4o-mini"
-	defaultCompletionModel = "gpt-3.5-turbo-instruct"
-	defaultEmbeddingModel  = "text-embedding-3-small"
-	defaultModerationModel = "omni-moderation-latest"
+	defaultChatModel          = "gpt-4o-mini"
+	defaultCompletionModel    = "gpt-3.5-turbo-instruct"
+	defaultEmbeddingModel     = "text-embedding-3-small"
+	defaultModerationModel    = "omni-moderation-latest"
+	defaultImageModel         = "dall-e-2"
+	defaultTranscriptionModel = "whisper-1"
+	defaultSpeechModel        = "tts-1"
 )
 
-// Built-in answers for n = 1, encoded once.
+// Built-in answers, prepared once.
 var (
-	defaultChatJSON         = JSON(ChatResponse(Choice{Content: DefaultChatReply}))
-	defaultChatStream       = ChatStream(defaultChatChunks(1)...)
-	defaultCompletionJSON   = JSON(defaultCompletion(1))
-	defaultCompletionStream = CompletionStream(defaultCompletionChunks(1)...)
+	defaultReply            = Reply(Answer{Text: DefaultChatReply})
+	defaultReasoningReply   = Reply(Answer{Text: DefaultChatReply, Reasoning: []string{}})
+	defaultCompletionReply  = Reply(Answer{Text: DefaultCompletionText})
+	defaultTranscriptReply  = Reply(Answer{Text: DefaultTranscript})
 	defaultModerationResult = mustMarshal(openai.Result{
 		CategoryScores: openai.ResultCategoryScores{
 			Hate: 1e-5, HateThreatening: 1e-6, Harassment: 2e-5, HarassmentThreatening: 1e-6,
@@ -57,60 +65,18 @@ func mustMarshal(v any) []byte {
 	return b
 }
 
-// defaultChatChunks streams DefaultChatReply word by word in n choices.
-func defaultChatChunks(n int) []openai.ChatCompletionStreamResponse {
-	choices := make([]Choice, n)
-	for i := range choices {
-		choices[i] = Choice{Content: DefaultChatReply}
-	}
-	return chatChunks(splitWords, choices)
-}
-
-func defaultCompletion(n int) openai.CompletionResponse {
-	r := openai.CompletionResponse{Choices: make([]openai.CompletionChoice, n)}
-	for i := range r.Choices {
-		r.Choices[i] = openai.CompletionChoice{Index: i, Text: DefaultCompletionText, FinishReason: "stop"}
-	}
-	return r
-}
-
-func defaultCompletionChunks(n int) []openai.CompletionResponse {
-	texts := make([]string, n)
-	for i := range texts {
-		texts[i] = DefaultCompletionText
-	}
-	return completionChunks(splitWords, texts)
-}
-
 // builtin returns the built-in answer of route for the request.
 func builtin(route Route, info *requestInfo) (Response, bool) {
-	n := max(info.N, 1)
 	switch route {
 	case RouteChatCompletions:
-		switch {
-		case info.Stream && n == 1:
-			return defaultChatStream, true
-		case info.Stream:
-			return ChatStream(defaultChatChunks(n)...), true
-		case n == 1:
-			return defaultChatJSON, true
+		return defaultReply, true
+	case RouteResponses:
+		if reasoningModel(info.Model) {
+			return defaultReasoningReply, true
 		}
-		choices := make([]Choice, n)
-		for i := range choices {
-			choices[i] = Choice{Content: DefaultChatReply}
-		}
-		return JSON(ChatResponse(choices...)), true
+		return defaultReply, true
 	case RouteCompletions:
-		prompts := max(len(info.inputs(info.Prompt)), 1)
-		switch {
-		case info.Stream && n*prompts == 1:
-			return defaultCompletionStream, true
-		case info.Stream:
-			return CompletionStream(defaultCompletionChunks(n * prompts)...), true
-		case n*prompts == 1:
-			return defaultCompletionJSON, true
-		}
-		return JSON(defaultCompletion(n * prompts)), true
+		return defaultCompletionReply, true
 	case RouteEmbeddings:
 		inputs := info.inputs(info.Input)
 		if len(inputs) == 0 {
@@ -119,6 +85,10 @@ func builtin(route Route, info *requestInfo) (Response, bool) {
 		return Raw(200, defaultEmbeddings(info, inputs)), true
 	case RouteModerations:
 		return Raw(200, defaultModerations(info)), true
+	case RouteTranscriptions, RouteTranslations:
+		return defaultTranscriptReply, true
+	case RouteImages, RouteSpeech:
+		return newResponse(kindBuiltin, http.StatusOK), true
 	}
 	return Response{}, false
 }

@@ -40,7 +40,7 @@ func ExampleResponse_ErrorAfter() {
 
 	srv.Enqueue(openaitest.RouteChatCompletions, openaitest.ChatStream(
 		openaitest.ChatChunks(3, openaitest.Choice{Content: "Hello there"})...,
-	).ErrorAfter(1, openai.APIError{Message: "The server had an error while processing your request."}))
+	).ErrorAfter(2, openai.APIError{Message: "The server had an error while processing your request."}))
 
 	stream, err := srv.Client().CreateChatCompletionStream(context.Background(), openai.ChatCompletionRequest{
 		Model:    openai.GPT4o,
@@ -65,6 +65,7 @@ func ExampleResponse_ErrorAfter() {
 		fmt.Printf("%q\n", chunk.Choices[0].Delta.Content)
 	}
 	// Output:
+	// ""
 	// "Hell"
 	// error: server_error - The server had an error while processing your request.
 }

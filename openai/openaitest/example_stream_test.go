@@ -48,6 +48,7 @@ func ExampleChatStream() {
 		fmt.Printf("%q %q\n", c.Delta.Content, c.FinishReason)
 	}
 	// Output:
+	// "" ""
 	// "Hello" ""
 	// ", wo" ""
 	// "rld!" ""
@@ -55,8 +56,8 @@ func ExampleChatStream() {
 	// usage: 13 tokens
 }
 
-// Two parallel tool calls whose argument deltas arrive interleaved; a consumer
-// groups them by each delta's Index.
+// Two parallel tool calls: each comes whole, in turn, opened by a header
+// with its id and name; a consumer groups the deltas by Index.
 func ExampleChatChunks() {
 	srv := openaitest.NewServer()
 	defer srv.Close()
@@ -91,21 +92,24 @@ func ExampleChatChunks() {
 		}
 	}
 	// Output:
-	// index 0: id="call_0_0" name="get_weather" arguments+="{\"city\":"
-	// index 1: id="call_0_1" name="get_time" arguments+="{\"tz\":"
+	// index 0: id="call_0_0" name="get_weather" arguments+=""
+	// index 0: id="" name="" arguments+="{\"city\":"
 	// index 0: id="" name="" arguments+="\"Paris\"}"
+	// index 1: id="call_0_1" name="get_time" arguments+=""
+	// index 1: id="" name="" arguments+="{\"tz\":"
 	// index 1: id="" name="" arguments+="\"CET\"}"
 	// finish: tool_calls
 }
 
-// A stream that fails midway: two chunks, then the connection drops.
+// A stream that fails midway: three chunks (the role-only one and two
+// pieces), then the connection drops.
 func ExampleResponse_CutAfter() {
 	srv := openaitest.NewServer()
 	defer srv.Close()
 
 	srv.Enqueue(openaitest.RouteChatCompletions, openaitest.ChatStream(
 		openaitest.ChatChunks(4, openaitest.Choice{Content: "Interrupted"})...,
-	).CutAfter(2))
+	).CutAfter(3))
 
 	stream, err := srv.Client().CreateChatCompletionStream(context.Background(), openai.ChatCompletionRequest{
 		Model:    openai.GPT4o,
@@ -125,6 +129,7 @@ func ExampleResponse_CutAfter() {
 		fmt.Printf("%q\n", chunk.Choices[0].Delta.Content)
 	}
 	// Output:
+	// ""
 	// "Int"
 	// "err"
 	// error: unexpected EOF true

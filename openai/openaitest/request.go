@@ -1,7 +1,10 @@
 package openaitest
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"mime/multipart"
 	"net/http"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -19,10 +22,11 @@ type Request struct {
 	Header http.Header
 	// Body is the raw request body.
 	Body []byte
-	// Model is the body's "model", or empty when the body has none or is not
-	// JSON.
+	// Model is the body's "model" (a JSON member, or a multipart form
+	// field), or empty when the body has none.
 	Model string
-	// Stream is the body's "stream".
+	// Stream is the body's "stream" (a JSON member, or a multipart form
+	// field).
 	Stream bool
 }
 
@@ -55,6 +59,39 @@ func (r Request) ModerationRequest() (openai.ModerationRequest, error) {
 	return v, err
 }
 
+// ResponseRequest decodes Body as go-openai's Responses API request.
+func (r Request) ResponseRequest() (openai.CreateResponseRequest, error) {
+	var v openai.CreateResponseRequest
+	err := r.Decode(&v)
+	return v, err
+}
+
+// ImageRequest decodes Body as go-openai's image generation request.
+func (r Request) ImageRequest() (openai.ImageRequest, error) {
+	var v openai.ImageRequest
+	err := r.Decode(&v)
+	return v, err
+}
+
+// SpeechRequest decodes Body as go-openai's text-to-speech request.
+func (r Request) SpeechRequest() (openai.CreateSpeechRequest, error) {
+	var v openai.CreateSpeechRequest
+	err := r.Decode(&v)
+	return v, err
+}
+
+// MultipartForm parses Body as the multipart/form-data its Content-Type
+// header announces, as audio transcription and translation requests are
+// sent: the form's Value holds fields such as "model" and
+// "response_format", its File the uploaded audio. Files are kept in memory.
+func (r Request) MultipartForm() (*multipart.Form, error) {
+	mt, params := parseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" || params["boundary"] == "" {
+		return nil, fmt.Errorf("openaitest: request Content-Type %q is not multipart/form-data", r.Header.Get("Content-Type"))
+	}
+	return multipart.NewReader(bytes.NewReader(r.Body), params["boundary"]).ReadForm(int64(len(r.Body)) + 1<<20)
+}
+
 // Decode decodes Body as JSON into v, for fields the go-openai types lack
 // (decode into a map[string]any) or for routes of your own.
 func (r Request) Decode(v any) error {
@@ -66,7 +103,8 @@ type requestInfo struct {
 	Model         string `json:"model"`
 	Stream        bool   `json:"stream"`
 	StreamOptions *struct {
-		IncludeUsage bool `json:"include_usage"`
+		IncludeUsage       bool  `json:"include_usage"`
+		IncludeObfuscation *bool `json:"include_obfuscation"`
 	} `json:"stream_options"`
 	N              int             `json:"n"`
 	Messages       []messageInfo   `json:"messages"`
@@ -75,7 +113,11 @@ type requestInfo struct {
 	Input          json.RawMessage `json:"input"`
 	EncodingFormat string          `json:"encoding_format"`
 	Dimensions     int             `json:"dimensions"`
+	ServiceTier    string          `json:"service_tier"`
 
+	seq  uint64 // the request's number on its server
+	body []byte // the raw body
+	form *formInfo
 	fill fill
 }
 
@@ -98,6 +140,13 @@ func (n *byteLen) UnmarshalJSON(b []byte) error {
 
 func (info *requestInfo) includeUsage() bool {
 	return info.StreamOptions != nil && info.StreamOptions.IncludeUsage
+}
+
+// obfuscation reports whether the request leaves stream obfuscation on, as
+// it is unless "stream_options" sets "include_obfuscation": false.
+func (info *requestInfo) obfuscation() bool {
+	o := info.StreamOptions
+	return o == nil || o.IncludeObfuscation == nil || *o.IncludeObfuscation
 }
 
 // promptTokens estimates the prompt tokens of the request: for chat, 3 per

@@ -2,6 +2,7 @@ package openaitest_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/gentrace/gentrace-go/openai/openaitest"
@@ -87,5 +88,39 @@ func TestRequestsIsASnapshot(t *testing.T) {
 	}
 	if len(snap) != 1 || len(srv.Requests()) != 2 {
 		t.Errorf("snapshot has %d, server %d", len(snap), len(srv.Requests()))
+	}
+}
+
+func TestRequestDecoders(t *testing.T) {
+	t.Parallel()
+	srv, c := newServer(t)
+	ctx := context.Background()
+	if _, err := c.CreateResponse(ctx, openai.CreateResponseRequest{Model: "gpt-5", Input: "Hi", Instructions: "Be brief."}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateImage(ctx, openai.ImageRequest{Prompt: "a cat", Size: openai.CreateImageSize256x256}); err != nil {
+		t.Fatal(err)
+	}
+	speech, err := c.CreateSpeech(ctx, openai.CreateSpeechRequest{Model: openai.TTSModel1, Input: "Hi", Voice: openai.VoiceNova})
+	if err != nil {
+		t.Fatal(err)
+	}
+	speech.Close()
+
+	got := srv.Requests()
+	if len(got) != 3 {
+		t.Fatalf("%d requests", len(got))
+	}
+	if r, err := got[0].ResponseRequest(); err != nil || got[0].Route != openaitest.RouteResponses || r.Input != "Hi" || r.Instructions != "Be brief." {
+		t.Errorf("responses request %+v, %v", r, err)
+	}
+	if r, err := got[1].ImageRequest(); err != nil || r.Prompt != "a cat" || r.Size != "256x256" {
+		t.Errorf("image request %+v, %v", r, err)
+	}
+	if r, err := got[2].SpeechRequest(); err != nil || r.Input != "Hi" || r.Voice != openai.VoiceNova || got[2].Model != "tts-1" {
+		t.Errorf("speech request %+v, %v", r, err)
+	}
+	if _, err := got[0].MultipartForm(); err == nil || !strings.Contains(err.Error(), `"application/json" is not multipart/form-data`) {
+		t.Errorf("MultipartForm of a JSON request: %v", err)
 	}
 }

@@ -17,12 +17,17 @@ const (
 	kindStream                 // an SSE stream
 	kindRaw                    // a body sent verbatim, whatever the request
 	kindDisconnect             // the connection is closed without an answer
+	kindReply                  // an Answer, rendered per route and request
+	kindBuiltin                // a built-in answer rendered per request (images, speech)
 )
 
-// Response is one scripted answer of the [Server]. Build it with [JSON],
-// [Raw], [Error], [ErrorBody], [ChatStream], [CompletionStream] or
-// [Disconnect], adjust it with its With... and ...After methods, and hand it
-// to [Server.Enqueue] or [Server.SetDefault].
+// Response is one scripted answer of the [Server]. Build it with [Reply],
+// [TextReply] or [ToolCallReply] (a model's answer, for whatever route and
+// streaming mode the request uses), [JSON], [ChatStream] or
+// [CompletionStream] (an exact body or chunk sequence), [Error] or
+// [ErrorBody] (an HTTP error), [Raw] or [Disconnect]; adjust it with its
+// With... and ...After methods, and hand it to [Server.Enqueue] or
+// [Server.SetDefault].
 //
 // A Response is an immutable value: every method returns a modified copy, and
 // the bytes it sends are encoded once, when it is built, so one Response can
@@ -35,8 +40,9 @@ const (
 // Fields that OpenAI always sets but a scripted go-openai value leaves zero
 // are filled per request: id (a per-server sequence such as
 // "chatcmpl-openaitest-1"), object, created (2025-01-01T00:00:00Z), model
-// (echoed from the request) and usage (estimated from the request and the
-// reply, at about four bytes per token).
+// (echoed from the request), usage (estimated from the request and the
+// reply, at about four bytes per token), and on chat answers service_tier,
+// system_fingerprint and logprobs as the server's [Wire] says.
 type Response struct {
 	kind   kind
 	status int
@@ -47,16 +53,21 @@ type Response struct {
 
 	chunks     []*template // kindStream
 	usageChunk *template   // the usage-only chunk before [DONE]
+	obfuscate  bool        // chunks get an "obfuscation" member (chat streams)
+
+	reply *replyPlan // kindReply
 
 	usage         *openai.Usage // explicit usage (WithUsage)
 	usageJSON     []byte        // usage, JSON-encoded
 	completionEst int           // estimated completion tokens of the reply
+	reasoningEst  int           // the part of completionEst spent reasoning
 
 	delay      time.Duration
 	chunkDelay time.Duration
-	cut        int    // k+1: cut the connection after k chunks or bytes; 0: never
-	errAt      int    // k+1: send errEvent after k chunks; 0: never
-	errEvent   []byte // a complete "data: {...}\n\n" error event
+	cut        int              // k+1: cut the connection after k chunks or bytes; 0: never
+	errAt      int              // k+1: send errEvent after k chunks; 0: never
+	errEvent   []byte           // a complete "data: {...}\n\n" error event
+	errAPI     *openai.APIError // the error of errEvent, for the Responses API's framing
 
 	err error // why the Response could not be built; served as a 500
 }
@@ -66,8 +77,14 @@ func newResponse(k kind, status int) Response {
 }
 
 func failed(err error) Response {
+	return scriptError(fmt.Errorf("openaitest: cannot encode scripted response: %w", err))
+}
+
+// scriptError returns a Response that answers 500 with err's message, for a
+// script that cannot answer the request it meets.
+func scriptError(err error) Response {
 	r := newResponse(kindJSON, http.StatusInternalServerError)
-	r.err = fmt.Errorf("openaitest: cannot encode scripted response: %w", err)
+	r.err = err
 	return r
 }
 
@@ -214,22 +231,30 @@ func Disconnect() Response {
 // typical chunks.
 //
 // Chunks are sent as given, with zero id, object, created and model filled per
-// request; all chunks of one stream share one id. When the request sets
-// "stream_options": {"include_usage": true}, every chunk also carries
-// "usage": null and a usage-only chunk ("choices": [], usage set) precedes
-// [DONE], as OpenAI does; its usage is [Response.WithUsage]'s, else an
-// estimate. Without include_usage no usage is sent, unless a chunk carries one
-// itself (which lets tests model servers that misbehave).
+// request; all chunks of one stream share one id. A chunk whose delta carries
+// only role "assistant" opens its choice as OpenAI does: "content": "" (or
+// null, when the choice streams tool calls or a refusal and no content) and
+// "refusal": null (or "" before a refusal). Zero service_tier,
+// system_fingerprint and logprobs follow the server's [Wire], and so does
+// the "obfuscation" member each chunk gets.
+//
+// When the request sets "stream_options": {"include_usage": true}, every chunk
+// also carries "usage": null and a usage-only chunk ("choices": [], usage set)
+// precedes [DONE], as OpenAI does; its usage is [Response.WithUsage]'s, else
+// an estimate. Without include_usage no usage is sent, unless a chunk carries
+// one itself (which lets tests model servers that misbehave).
 //
 // ChatStream answers only requests with "stream": true; others get a 400 error
 // that names the mismatch.
 func ChatStream(chunks ...openai.ChatCompletionStreamResponse) Response {
 	r := newResponse(kindStream, http.StatusOK)
+	r.obfuscate = true
 	r.chunks = make([]*template, len(chunks))
+	openings := roleOpenings(chunks)
 	n := 0
 	for i := range chunks {
 		c := &chunks[i]
-		t, err := compile(wireChatChunkOf(c))
+		t, err := compile(wireChatChunkOf(c, openings))
 		if err != nil {
 			return failed(err)
 		}
@@ -241,11 +266,12 @@ func ChatStream(chunks ...openai.ChatCompletionStreamResponse) Response {
 	}
 	r.completionEst = tokens(n)
 	last := wireChatChunk{ID: sentinels[holeID], Object: "chat.completion.chunk", Created: defaultCreated,
-		Model: sentinels[holeModel], Choices: []wireChunkChoice{}, Usage: rawHole(holeUsage)}
+		Model: sentinels[holeModel], ServiceTier: rawHole(holeTierHead), Choices: []wireChunkChoice{},
+		Usage: rawHole(holeUsage)}
 	if len(chunks) > 0 {
-		first := wireChatChunkOf(&chunks[0])
+		first := wireChatChunkOf(&chunks[0], nil)
 		last.ID, last.Object, last.Created, last.Model = first.ID, first.Object, first.Created, first.Model
-		last.SystemFingerprint = first.SystemFingerprint
+		last.ServiceTier, last.SystemFingerprint = first.ServiceTier, first.SystemFingerprint
 	}
 	var err error
 	if r.usageChunk, err = compile(last); err != nil {
@@ -319,19 +345,25 @@ func (r Response) WithChunkDelay(d time.Duration) Response {
 }
 
 // WithUsage returns a copy of r that reports u instead of an estimate: in the
-// usage-only chunk of a stream requested with include_usage, or, for a
-// [JSON] response whose scripted usage is zero, in its body.
+// usage-only chunk of a stream requested with include_usage, for a [JSON]
+// response whose scripted usage is zero in its body, and for a [Reply] in
+// whatever shape the route uses. On the Responses API, u's PromptTokens,
+// CompletionTokens and TotalTokens become input_tokens, output_tokens and
+// total_tokens, and its cached and reasoning token details become
+// input_tokens_details.cached_tokens and
+// output_tokens_details.reasoning_tokens.
 func (r Response) WithUsage(u openai.Usage) Response {
 	r.usage = &u
-	r.usageJSON, _ = json.Marshal(toWireUsage(u)) // ints and pointers to ints: cannot fail
+	r.usageJSON = appendUsage(nil, &u)
 	return r
 }
 
 // CutAfter returns a copy of r that closes the connection abruptly after k
-// stream chunks (for a stream) or k bytes of the body (for any other
-// response), without [DONE] or the end of the body: go-openai's Recv then
-// returns io.ErrUnexpectedEOF. k beyond the last chunk cuts just before
-// [DONE], so the usage-only chunk is not sent. A negative k never cuts.
+// stream chunks (for a stream; events on the Responses API; 4 KiB pieces of
+// built-in speech audio) or k bytes of the body (for any other response),
+// without [DONE] or the end of the body: go-openai's Recv then returns
+// io.ErrUnexpectedEOF. k beyond the last chunk cuts just before [DONE], so
+// the usage-only chunk is not sent. A negative k never cuts.
 func (r Response) CutAfter(k int) Response {
 	r.cut = max(k+1, 0)
 	return r
@@ -341,7 +373,9 @@ func (r Response) CutAfter(k int) Response {
 // event data: {"error":{...}} and ends the stream without [DONE], as OpenAI
 // does when a generation fails midway. go-openai's Recv then returns an error
 // wrapping an *[openai.APIError] with e's message. e.Type defaults to
-// "server_error". It has no effect on responses that are not streams.
+// "server_error". On a Responses API stream (see [Reply]) the error is
+// OpenAI's "error" event, {"type":"error","code":..,"message":..,"param":..},
+// after k events. It has no effect on responses that are not streams.
 func (r Response) ErrorAfter(k int, e openai.APIError) Response {
 	e.Type = orDefault(e.Type, "server_error")
 	b, err := json.Marshal(wireErrorOf(e))
@@ -352,6 +386,6 @@ func (r Response) ErrorAfter(k int, e openai.APIError) Response {
 	ev = append(ev, "data: "...)
 	ev = append(ev, b...)
 	ev = append(ev, "\n\n"...)
-	r.errAt, r.errEvent = max(k+1, 1), ev
+	r.errAt, r.errEvent, r.errAPI = max(k+1, 1), ev, &e
 	return r
 }

@@ -94,9 +94,10 @@ func TestStreamWireFormat(t *testing.T) {
 			t.Parallel()
 			srv, _ := newServer(t)
 			resp, body := post(t, srv, http.MethodPost, tt.route, tt.body)
-			if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+			if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream; charset=utf-8" {
 				t.Errorf("Content-Type %q", ct)
 			}
+			chat := tt.route == openaitest.RouteChatCompletions
 			if !strings.HasSuffix(body, "}\n\ndata: [DONE]\n\n") {
 				t.Errorf("stream does not end with [DONE]: %q", body[max(0, len(body)-80):])
 			}
@@ -124,6 +125,18 @@ func TestStreamWireFormat(t *testing.T) {
 				if _, ok := chunk["content_filter_results"]; ok || strings.Contains(data, `"type":""`) {
 					t.Errorf("event %d carries go-openai zero values: %s", i, data)
 				}
+				if _, ok := chunk["obfuscation"]; ok != chat {
+					t.Errorf("event %d: obfuscation present %v, want %v: %s", i, ok, chat, data)
+				}
+				if chat && (string(chunk["service_tier"]) != `"default"` || string(chunk["system_fingerprint"]) != "null") {
+					t.Errorf("event %d: service_tier %s, system_fingerprint %s", i, chunk["service_tier"], chunk["system_fingerprint"])
+				}
+				if chat && strings.Contains(data, `"logprobs"`) {
+					t.Errorf("event %d carries logprobs: %s", i, data)
+				}
+				if i == 0 && chat && !strings.Contains(data, `"delta":{"role":"assistant","content":"","refusal":null}`) {
+					t.Errorf("first event does not open with a role-only delta: %s", data)
+				}
 			}
 		})
 	}
@@ -144,13 +157,16 @@ func TestTwoChoices(t *testing.T) {
 	}
 	var text [2]strings.Builder
 	var finish [2]openai.FinishReason
-	var order []int
+	var counts [2]int
 	for _, ch := range chunks {
 		if len(ch.Choices) != 1 {
 			t.Fatalf("chunk with %d choices", len(ch.Choices))
 		}
 		c := ch.Choices[0]
-		order = append(order, c.Index)
+		if (counts[c.Index] == 0) != (c.Delta.Role == "assistant") {
+			t.Errorf("choice %d chunk %d: role %q", c.Index, counts[c.Index], c.Delta.Role)
+		}
+		counts[c.Index]++
 		text[c.Index].WriteString(c.Delta.Content)
 		if c.FinishReason != "" {
 			finish[c.Index] = c.FinishReason
@@ -162,8 +178,8 @@ func TestTwoChoices(t *testing.T) {
 	if finish != [2]openai.FinishReason{"stop", "length"} {
 		t.Errorf("finish reasons %q", finish)
 	}
-	if want := []int{0, 1, 0, 1, 0, 1, 0, 1}; !equal(order, want) {
-		t.Errorf("choice order %v, want interleaved %v", order, want)
+	if counts != [2]int{5, 5} {
+		t.Errorf("chunks per choice %v, want a role chunk, three pieces and a finish chunk each", counts)
 	}
 }
 
@@ -209,9 +225,10 @@ func TestParallelToolCalls(t *testing.T) {
 				t.Fatalf("chunk %d: tool call delta index %v", i, d.Index)
 			}
 			k := *d.Index
-			first := got[k].name == ""
-			if first != (d.ID != "" && d.Type == openai.ToolTypeFunction && d.Function.Name != "") {
-				t.Errorf("chunk %d: delta %+v: id, type and name must come with the first delta only", i, d)
+			header := got[k].name == ""
+			if header != (d.ID != "" && d.Type == openai.ToolTypeFunction && d.Function.Name != "") ||
+				header != (d.Function.Arguments == "") {
+				t.Errorf("chunk %d: delta %+v: a header with id, type, name and no arguments must open each call", i, d)
 			}
 			if d.ID != "" {
 				got[k].id, got[k].typ, got[k].name = d.ID, string(d.Type), d.Function.Name
@@ -227,8 +244,8 @@ func TestParallelToolCalls(t *testing.T) {
 	if got != want {
 		t.Errorf("aggregated calls\n got %+v\nwant %+v", got, want)
 	}
-	if wantOrder := []int{0, 1, 0, 1, 0, 1, 0, 1}; !equal(order, wantOrder) {
-		t.Errorf("delta order %v, want interleaved %v", order, wantOrder)
+	if wantOrder := []int{0, 0, 0, 0, 0, 1, 1, 1, 1, 1}; !equal(order, wantOrder) {
+		t.Errorf("delta order %v, want each call whole, in turn: %v", order, wantOrder)
 	}
 	if fr := chunks[len(chunks)-1].Choices[0].FinishReason; fr != openai.FinishReasonToolCalls {
 		t.Errorf("finish_reason %q", fr)
@@ -237,7 +254,7 @@ func TestParallelToolCalls(t *testing.T) {
 
 func TestMidStreamFaults(t *testing.T) {
 	t.Parallel()
-	chunks := openaitest.ChatChunks(5, openaitest.Choice{Content: "Hello, world"}) // 6 chunks
+	chunks := openaitest.ChatChunks(5, openaitest.Choice{Content: "Hello, world"}) // 7 chunks
 	tests := []struct {
 		name   string
 		resp   openaitest.Response
@@ -247,7 +264,7 @@ func TestMidStreamFaults(t *testing.T) {
 	}{
 		{"cut after 2", openaitest.ChatStream(chunks...).CutAfter(2), false, 2, isUnexpectedEOF},
 		{"cut after 0", openaitest.ChatStream(chunks...).CutAfter(0), false, 0, isUnexpectedEOF},
-		{"cut before usage and DONE", openaitest.ChatStream(chunks...).CutAfter(100), true, 6, isUnexpectedEOF},
+		{"cut before usage and DONE", openaitest.ChatStream(chunks...).CutAfter(100), true, 7, isUnexpectedEOF},
 		{"cut the built-in stream", openaitest.Response{}.CutAfter(3), false, 3, isUnexpectedEOF},
 		{"error event after 3", openaitest.ChatStream(chunks...).ErrorAfter(3, openai.APIError{Message: "The server had an error"}), false, 3,
 			func(t *testing.T, err error) {
@@ -514,12 +531,13 @@ func TestChunkDelay(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Three content chunks and the usage chunk, each after a delay.
-	if n != 4 {
+	// The role chunk, two pieces, the finish chunk and the usage chunk, each
+	// after a delay.
+	if n != 5 {
 		t.Errorf("%d chunks", n)
 	}
-	if d := time.Since(start); d < 4*delay {
-		t.Errorf("stream took %v, want at least %v", d, 4*delay)
+	if d := time.Since(start); d < 5*delay {
+		t.Errorf("stream took %v, want at least %v", d, 5*delay)
 	}
 }
 

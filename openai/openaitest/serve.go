@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -23,6 +25,14 @@ func putBuf(b *[]byte) {
 	}
 }
 
+// Header values shared by every response; net/http only reads them.
+var (
+	ctJSON        = []string{"application/json"}
+	ctEventStream = []string{"text/event-stream; charset=utf-8"}
+	ctPlainEvents = []string{"text/event-stream"}
+	noCache       = []string{"no-cache"}
+)
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	seq := s.seq.Add(1)
 	body, err := readBody(r)
@@ -30,9 +40,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return // the client went away
 	}
 	route := Route(r.URL.Path)
-	info := &requestInfo{}
+	info := &requestInfo{seq: seq, body: body}
 	var parseErr error
-	if len(body) > 0 {
+	switch {
+	case route.multipart():
+		parseErr = info.parseForm(r.Header.Get("Content-Type"), body)
+	case len(body) > 0:
 		parseErr = json.Unmarshal(body, info)
 	}
 	if !s.cfg.noRecords {
@@ -45,6 +58,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	reqID := "req_openaitest_" + strconv.FormatUint(seq, 10)
 	w.Header()["X-Request-Id"] = []string{reqID}
 	switch {
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, imagesPath):
+		s.serveImageFile(w, r)
+		return
 	case s.cfg.checkKey && r.Header.Get("Authorization") != "Bearer "+s.cfg.apiKey:
 		writeError(w, http.StatusUnauthorized, "invalid_request_error", "invalid_api_key",
 			"Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.")
@@ -53,6 +69,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "invalid_request_error", nil,
 			fmt.Sprintf("Invalid method for URL (%s %s)", r.Method, r.URL.Path))
 		return
+	case route.builtin() && route.multipart() && parseErr != nil:
+		writeError(w, http.StatusBadRequest, "invalid_request_error", nil,
+			"Could not parse multipart form: "+parseErr.Error())
+		return
 	case route.builtin() && parseErr != nil:
 		writeError(w, http.StatusBadRequest, "invalid_request_error", nil,
 			"We could not parse the JSON body of your request. (HINT: This likely means you aren't using "+
@@ -60,8 +80,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	info.fill.vals[holeID] = appendJSONString(nil, route.idPrefix()+strconv.FormatUint(seq, 10))
-	info.fill.vals[holeModel] = appendJSONString(nil, orDefault(info.Model, route.defaultModel()))
+	prefix, model := route.idPrefix(), orDefault(info.Model, route.defaultModel())
+	id := append(append(make([]byte, 0, len(prefix)+22), '"'), prefix...) // the prefixes need no escaping
+	info.fill.vals[holeID] = append(strconv.AppendUint(id, seq, 10), '"')
+	info.fill.vals[holeModel] = appendJSONString(make([]byte, 0, len(model)+2), model)
+	info.fill.vals[holeLogprobs] = s.wire.logprobs
+	info.fill.vals[holeTierHead], info.fill.vals[holeTierTail] = s.wire.tiers(info.ServiceTier)
 
 	resp, scripted := s.next(route)
 	if !scripted || resp.kind == kindDefault {
@@ -107,7 +131,7 @@ func (r Response) over(base Response) Response {
 		base.cut = r.cut
 	}
 	if r.errAt != 0 {
-		base.errAt, base.errEvent = r.errAt, r.errEvent
+		base.errAt, base.errEvent, base.errAPI = r.errAt, r.errEvent, r.errAPI
 	}
 	if r.usage != nil {
 		base.usage, base.usageJSON = r.usage, r.usageJSON
@@ -141,7 +165,21 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, route Route, in
 	if !s.wait(r.Context(), resp.delay) {
 		abort()
 	}
+	if resp.kind == kindReply {
+		concrete, ok := resp.resolve(route, info)
+		if !ok {
+			s.respondReply(w, r, route, info, resp)
+			return
+		}
+		*resp = concrete
+	}
 	switch {
+	case resp.kind == kindBuiltin && route == RouteImages:
+		s.respondImages(w, r, info, resp)
+		return
+	case resp.kind == kindBuiltin:
+		s.respondSpeech(w, r, info, resp)
+		return
 	case resp.kind == kindDisconnect:
 		abort()
 	case resp.err != nil:
@@ -151,11 +189,11 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, route Route, in
 		writeError(w, http.StatusInternalServerError, "server_error", nil,
 			fmt.Sprintf("openaitest: invalid HTTP status %d in scripted response", resp.status))
 		return
-	case resp.kind == kindStream && route.builtin() && !info.Stream:
+	case resp.kind == kindStream && route.jsonStreams() && !info.Stream:
 		writeError(w, http.StatusBadRequest, "invalid_request_error", nil, fmt.Sprintf(
 			`openaitest: a stream is scripted for %s but the request does not set "stream": true`, route))
 		return
-	case resp.kind == kindJSON && route.builtin() && info.Stream:
+	case resp.kind == kindJSON && route.jsonStreams() && info.Stream:
 		writeError(w, http.StatusBadRequest, "invalid_request_error", nil, fmt.Sprintf(
 			`openaitest: a JSON response is scripted for %s but the request sets "stream": true`, route))
 		return
@@ -172,22 +210,35 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, route Route, in
 	buf := getBuf()
 	defer putBuf(buf)
 	*buf = body.appendTo((*buf)[:0], &info.fill)
+	s.writeBody(w, resp, ctJSON, *buf)
+}
 
+// respondReply answers a [Reply] on the routes that render it per request.
+func (s *Server) respondReply(w http.ResponseWriter, r *http.Request, route Route, info *requestInfo, resp *Response) {
+	switch route {
+	case RouteResponses:
+		s.respondResponses(w, r, info, resp)
+	default:
+		s.respondTranscript(w, r, route, info, resp)
+	}
+}
+
+// writeBody sends a complete body with the given default Content-Type,
+// honouring the response's status, headers and CutAfter.
+func (s *Server) writeBody(w http.ResponseWriter, resp *Response, contentType []string, out []byte) {
 	h := w.Header()
-	h["Content-Type"] = []string{"application/json"}
-	h["Content-Length"] = []string{strconv.Itoa(len(*buf))}
+	h["Content-Type"] = contentType
+	h["Content-Length"] = []string{strconv.Itoa(len(out))}
 	for k, v := range resp.header {
 		h[k] = v
 	}
 	w.WriteHeader(resp.status)
-	out := *buf
-	if resp.cut > 0 && resp.cut-1 < len(out) {
+	cut := resp.cut > 0 && resp.cut-1 < len(out)
+	if cut {
 		out = out[:resp.cut-1]
-	} else {
-		resp.cut = 0
 	}
 	w.Write(out) //nolint:errcheck // nothing to do when the client went away
-	if resp.cut > 0 {
+	if cut {
 		http.NewResponseController(w).Flush() //nolint:errcheck
 		abort()
 	}
@@ -199,7 +250,7 @@ func (s *Server) usage(route Route, info *requestInfo, resp *Response, need [num
 		if resp.usage != nil {
 			info.fill.vals[holeUsage] = resp.usageJSON
 		} else {
-			info.fill.vals[holeUsage] = appendEstimatedUsage(nil, info.promptTokens(route), resp.completionEst)
+			info.fill.vals[holeUsage] = appendEstimatedUsage(make([]byte, 0, 320), info.promptTokens(route), resp.completionEst, resp.reasoningEst)
 		}
 	}
 	if need[holeEmbedding] {
@@ -211,54 +262,107 @@ func (s *Server) usage(route Route, info *requestInfo, resp *Response, need [num
 	}
 }
 
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, route Route, info *requestInfo, resp *Response) {
-	rc := http.NewResponseController(w)
+// streamer sends the events of one stream, with the response's delays and
+// faults.
+type streamer struct {
+	s    *Server
+	w    http.ResponseWriter
+	rc   *http.ResponseController
+	ctx  context.Context
+	resp *Response
+}
+
+// begin sends the status line and headers of a stream; it reports false
+// when the client is gone.
+func (s *Server) beginStream(w http.ResponseWriter, r *http.Request, resp *Response) (*streamer, bool) {
+	st := &streamer{s: s, w: w, rc: http.NewResponseController(w), ctx: r.Context(), resp: resp}
 	h := w.Header()
-	h["Content-Type"] = []string{"text/event-stream"}
-	h["Cache-Control"] = []string{"no-cache"}
+	h["Content-Type"] = s.wire.streamCT
+	h["Cache-Control"] = noCache
 	for k, v := range resp.header {
 		h[k] = v
 	}
 	w.WriteHeader(resp.status)
-	if rc.Flush() != nil {
+	return st, st.rc.Flush() == nil
+}
+
+// send waits the chunk delay, then writes and flushes b; it reports false
+// when the stream cannot go on.
+func (st *streamer) send(b []byte) bool {
+	if !st.s.wait(st.ctx, st.resp.chunkDelay) {
+		return false
+	}
+	_, err := st.w.Write(b)
+	return err == nil && st.rc.Flush() == nil
+}
+
+// faults returns after how many events the response's error event and cut
+// happen, -1 for never; faults set beyond the last of n events happen after
+// it.
+func (st *streamer) faults(n int) (errAt, cutAt int) {
+	errAt, cutAt = -1, -1
+	if st.resp.errAt > 0 {
+		errAt = min(st.resp.errAt-1, n)
+	}
+	if st.resp.cut > 0 {
+		cutAt = min(st.resp.cut-1, n)
+	}
+	return errAt, cutAt
+}
+
+// last writes the final bytes of a stream.
+func (st *streamer) last(b []byte) {
+	st.w.Write(b) //nolint:errcheck // the stream ends either way
+	st.rc.Flush() //nolint:errcheck
+}
+
+// ended handles a stream that could not go on: if the client is still there
+// (the server is closing), the connection is cut so it sees an error rather
+// than a clean end.
+func (st *streamer) ended() {
+	if st.ctx.Err() == nil {
+		abort()
+	}
+}
+
+var doneEvent = []byte("data: [DONE]\n\n")
+
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, route Route, info *requestInfo, resp *Response) {
+	st, ok := s.beginStream(w, r, resp)
+	if !ok {
 		return
 	}
 	withUsage := info.includeUsage()
 	if withUsage {
 		s.usage(route, info, resp, resp.usageChunk.has)
 	}
+	obfuscate := resp.obfuscate && s.wire.obfuscate && info.obfuscation()
 
 	buf := getBuf()
 	defer putBuf(buf)
-	ctx := r.Context()
-	send := func(t *template) bool {
-		if !s.wait(ctx, resp.chunkDelay) {
-			return false
-		}
+	send := func(t *template, k int) bool {
 		b := append((*buf)[:0], "data: "...)
 		b = t.appendTo(b, &info.fill)
-		if withUsage && !t.usage {
-			b = append(b[:len(b)-1], `,"usage":null}`...)
+		if (withUsage && !t.usage) || obfuscate {
+			b = b[:len(b)-1]
+			if withUsage && !t.usage {
+				b = append(b, `,"usage":null`...)
+			}
+			if obfuscate {
+				b = appendObfuscation(b, k)
+			}
+			b = append(b, '}')
 		}
 		b = append(b, "\n\n"...)
 		*buf = b
-		_, err := w.Write(b)
-		return err == nil && rc.Flush() == nil
+		return st.send(b)
 	}
-	// Faults set beyond the last chunk happen just before the usage chunk.
-	errAt, cutAt := -1, -1
-	if resp.errAt > 0 {
-		errAt = min(resp.errAt-1, len(resp.chunks))
-	}
-	if resp.cut > 0 {
-		cutAt = min(resp.cut-1, len(resp.chunks))
-	}
+	errAt, cutAt := st.faults(len(resp.chunks))
 	// fault reports whether a fault ends the stream after k chunks.
 	fault := func(k int) bool {
 		switch k {
 		case errAt:
-			w.Write(resp.errEvent) //nolint:errcheck // the stream ends either way
-			rc.Flush()             //nolint:errcheck
+			st.last(resp.errEvent)
 			return true
 		case cutAt:
 			abort()
@@ -270,37 +374,107 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, route Route, inf
 		if fault(i) {
 			return
 		}
-		if !send(t) {
-			s.ended(ctx)
+		if !send(t, i) {
+			st.ended()
 			return
 		}
 	}
 	if fault(len(resp.chunks)) {
 		return
 	}
-	if withUsage && !send(resp.usageChunk) {
-		s.ended(ctx)
+	if withUsage && !send(resp.usageChunk, len(resp.chunks)) {
+		st.ended()
 		return
 	}
-	w.Write([]byte("data: [DONE]\n\n")) //nolint:errcheck // last write; nothing follows
-	rc.Flush()                          //nolint:errcheck
+	st.last(doneEvent)
 }
 
-// ended handles a stream that could not go on: if the client is still there
-// (the server is closing), the connection is cut so it sees an error rather
-// than a clean end.
-func (s *Server) ended(ctx context.Context) {
-	if ctx.Err() == nil {
-		abort()
+// obfuscationAlphabet is what OpenAI's obfuscation padding is made of.
+const obfuscationAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// appendObfuscation appends the member `,"obfuscation":"..."` that OpenAI
+// adds to stream events as padding: 1 to 16 characters that look random but
+// depend only on k, the event's position, so streams are reproducible.
+func appendObfuscation(dst []byte, k int) []byte {
+	x := uint64(k)*0x9e3779b97f4a7c15 + 0x6f6266757363
+	dst = append(dst, `,"obfuscation":"`...)
+	for n := 1 + int(x>>60); n > 0; n-- {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		dst = append(dst, obfuscationAlphabet[x%uint64(len(obfuscationAlphabet))])
 	}
+	return append(dst, '"')
 }
 
 // writeError answers with an OpenAI error body.
 func writeError(w http.ResponseWriter, status int, typ string, code any, message string) {
 	b, _ := json.Marshal(wireError{Error: wireErrorBody{Message: message, Type: typ, Code: code}})
 	h := w.Header()
-	h["Content-Type"] = []string{"application/json"}
+	h["Content-Type"] = ctJSON
 	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(status)
 	w.Write(b) //nolint:errcheck // nothing to do when the client went away
+}
+
+// wireFills are the per-server fills of the holes that depend on the [Wire].
+type wireFills struct {
+	logprobs           []byte // holeLogprobs
+	tierHead, tierTail []byte // holeTierHead, holeTierTail for the default tier
+	fingerprint        []byte // system_fingerprint value, JSON
+	noTier             bool
+	streamCT           []string
+	obfuscate          bool
+}
+
+func newWireFills(w Wire) wireFills {
+	f := wireFills{
+		fingerprint: []byte("null"),
+		noTier:      w.NoServiceTier,
+		streamCT:    ctEventStream,
+		obfuscate:   !w.NoObfuscation,
+	}
+	if w.LogprobsNull {
+		f.logprobs = []byte(`"logprobs":null,`)
+	}
+	if w.SystemFingerprint != "" {
+		f.fingerprint = appendJSONString(nil, w.SystemFingerprint)
+	}
+	if w.PlainEventStream {
+		f.streamCT = ctPlainEvents
+	}
+	f.tierHead, f.tierTail = f.buildTiers("default")
+	return f
+}
+
+// tiers returns the fills of the service tier holes for a request that asked
+// for tier: OpenAI answers "default" for "auto" or no tier, and the tier
+// itself otherwise.
+func (f *wireFills) tiers(tier string) (head, tail []byte) {
+	switch tier {
+	case "", "auto", "default":
+		return f.tierHead, f.tierTail
+	}
+	return f.buildTiers(tier)
+}
+
+func (f *wireFills) buildTiers(tier string) (head, tail []byte) {
+	if f.noTier {
+		return nil, nil
+	}
+	members := append([]byte(`"service_tier":`), appendJSONString(nil, tier)...)
+	members = append(append(members, `,"system_fingerprint":`...), f.fingerprint...)
+	head = append(members[:len(members):len(members)], ',')
+	tail = append([]byte{','}, members...)
+	return head, tail
+}
+
+// parseMediaType returns the media type of a Content-Type value and its
+// parameters, lower-cased as mime does.
+func parseMediaType(contentType string) (string, map[string]string) {
+	t, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return "", nil
+	}
+	return t, params
 }

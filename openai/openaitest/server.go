@@ -21,11 +21,32 @@ const (
 	RouteCompletions     Route = "/v1/completions"
 	RouteEmbeddings      Route = "/v1/embeddings"
 	RouteModerations     Route = "/v1/moderations"
+	RouteResponses       Route = "/v1/responses"
+	RouteImages          Route = "/v1/images/generations"
+	RouteTranscriptions  Route = "/v1/audio/transcriptions"
+	RouteTranslations    Route = "/v1/audio/translations"
+	RouteSpeech          Route = "/v1/audio/speech"
 )
 
 func (r Route) builtin() bool {
 	switch r {
-	case RouteChatCompletions, RouteCompletions, RouteEmbeddings, RouteModerations:
+	case RouteChatCompletions, RouteCompletions, RouteEmbeddings, RouteModerations,
+		RouteResponses, RouteImages, RouteTranscriptions, RouteTranslations, RouteSpeech:
+		return true
+	}
+	return false
+}
+
+// multipart reports whether the route takes multipart/form-data requests.
+func (r Route) multipart() bool {
+	return r == RouteTranscriptions || r == RouteTranslations
+}
+
+// jsonStreams reports whether the route answers JSON or a stream as the
+// request's "stream" asks.
+func (r Route) jsonStreams() bool {
+	switch r {
+	case RouteChatCompletions, RouteCompletions, RouteResponses:
 		return true
 	}
 	return false
@@ -40,13 +61,15 @@ func (r Route) idPrefix() string {
 		return "cmpl-openaitest-"
 	case RouteModerations:
 		return "modr-openaitest-"
+	case RouteResponses:
+		return "resp_openaitest_"
 	}
 	return "openaitest-"
 }
 
 func (r Route) defaultModel() string {
 	switch r {
-	case RouteChatCompletions:
+	case RouteChatCompletions, RouteResponses:
 		return defaultChatModel
 	case RouteCompletions:
 		return defaultCompletionModel
@@ -54,14 +77,21 @@ func (r Route) defaultModel() string {
 		return defaultEmbeddingModel
 	case RouteModerations:
 		return defaultModerationModel
+	case RouteImages:
+		return defaultImageModel
+	case RouteTranscriptions, RouteTranslations:
+		return defaultTranscriptionModel
+	case RouteSpeech:
+		return defaultSpeechModel
 	}
 	return ""
 }
 
 // Server is a fake OpenAI API on a loopback port, in the spirit of
-// [httptest.Server]. It answers the chat completions, completions, embeddings
-// and moderations routes in OpenAI's wire format, streamed or not, so the
-// unmodified go-openai client works against it.
+// [httptest.Server]. It answers the chat completions, Responses, legacy
+// completions, embeddings, moderations, image generation and audio routes
+// in OpenAI's wire format, streamed or not, so the unmodified go-openai and
+// openai-go clients work against it.
 //
 // Each route answers with the next response queued by [Server.Enqueue], else
 // with the one set by [Server.SetDefault], else with its built-in default
@@ -73,6 +103,7 @@ func (r Route) defaultModel() string {
 type Server struct {
 	srv    *httptest.Server
 	cfg    config
+	wire   wireFills
 	seq    atomic.Uint64
 	done   chan struct{} // closed by Close, to end waits and streams
 	closer sync.Once
@@ -97,6 +128,7 @@ func NewServer(opts ...Option) *Server {
 	for _, o := range opts {
 		o(&s.cfg)
 	}
+	s.wire = newWireFills(s.cfg.wire)
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -111,9 +143,24 @@ func (s *Server) Close() {
 }
 
 // URL returns the base URL of the API, for example "http://127.0.0.1:4242/v1",
-// which is what go-openai's [openai.ClientConfig].BaseURL expects.
+// which is what go-openai's [openai.ClientConfig].BaseURL expects. The
+// official client github.com/openai/openai-go wants it with a trailing
+// slash:
+//
+//	client := openai.NewClient(
+//		option.WithBaseURL(srv.URL()+"/"),
+//		option.WithAPIKey("test-key"),
+//		option.WithHTTPClient(srv.HTTPClient()),
+//	)
 func (s *Server) URL() string {
 	return s.srv.URL + "/v1"
+}
+
+// HTTPClient returns an HTTP client for the server whose idle connections
+// [Server.Close] closes, for clients other than go-openai (openai-go's
+// option.WithHTTPClient, or plain net/http).
+func (s *Server) HTTPClient() *http.Client {
+	return s.srv.Client()
 }
 
 // ClientConfig returns a go-openai configuration that talks to the server:

@@ -276,14 +276,24 @@ func TestConcurrentUse(t *testing.T) {
 	const workers, calls = 8, 20
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*calls)
+	reply := openaitest.Reply(openaitest.Answer{Reasoning: []string{"Hmm."}, Text: "Shared by all."})
+	srv.SetDefault(openaitest.RouteResponses, reply)
 	for w := range workers {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for i := range calls {
 				srv.Enqueue(openaitest.RouteChatCompletions,
 					openaitest.ChatStream(openaitest.ChatChunks(3, openaitest.Choice{Content: "abc"})...))
 				srv.Enqueue(openaitest.RouteEmbeddings, openaitest.Response{})
 				var err error
-				switch (w + i) % 3 {
+				switch (w + i) % 4 {
+				case 3:
+					var stream *openai.ResponseStream
+					if stream, err = c.CreateResponseStream(context.Background(), openai.CreateResponseRequest{Model: "o3", Input: "Hi"}); err == nil {
+						_, err = drain(stream.Recv)
+						stream.Close()
+					}
 				case 0:
 					_, err = c.CreateEmbeddings(context.Background(), openai.EmbeddingRequest{Input: "x", Model: openai.SmallEmbedding3})
 				case 1:
@@ -296,7 +306,7 @@ func TestConcurrentUse(t *testing.T) {
 					errs <- err
 				}
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	close(errs)

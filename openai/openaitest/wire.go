@@ -29,6 +29,9 @@ const (
 	holeModel                 // model echoed from the request, a JSON string
 	holeUsage                 // chat/completion usage object
 	holeEmbedding             // embeddings usage object
+	holeLogprobs              // member `"logprobs":null,` of a chat choice, or nothing (see [Wire])
+	holeTierHead              // members `"service_tier":..,"system_fingerprint":..,` of a chunk
+	holeTierTail              // members `,"service_tier":..,"system_fingerprint":..` of a completion
 	numHoles
 )
 
@@ -39,6 +42,9 @@ var sentinels = [numHoles]string{
 	holeModel:     "\x00openaitest:model",
 	holeUsage:     "\x00openaitest:usage",
 	holeEmbedding: "\x00openaitest:embedding-usage",
+	holeLogprobs:  "\x00openaitest:logprobs",
+	holeTierHead:  "\x00openaitest:tier-head",
+	holeTierTail:  "\x00openaitest:tier-tail",
 }
 
 // sentinelJSON holds the encoded form of each sentinel, as found in output.
@@ -49,11 +55,26 @@ var sentinelJSON = func() (out [numHoles][]byte) {
 	return out
 }()
 
+// patterns are what a template cuts out for each hole. A value hole is its
+// sentinel alone; a member hole also takes its key and comma, so that the
+// fill can drop the member altogether.
+var patterns = func() (out [numHoles][]byte) {
+	out = sentinelJSON
+	member := func(h hole, prefix, suffix string) []byte {
+		return append(append([]byte(prefix), sentinelJSON[h]...), suffix...)
+	}
+	out[holeLogprobs] = member(holeLogprobs, `"logprobs":`, ",")
+	out[holeTierHead] = member(holeTierHead, `"service_tier":`, ",")
+	out[holeTierTail] = member(holeTierTail, `,"service_tier":`, "")
+	return out
+}()
+
 // rawHole returns a json.RawMessage that encodes as the sentinel of h, for
 // fields (like usage) whose type is not a string.
 func rawHole(h hole) json.RawMessage { return json.RawMessage(sentinelJSON[h]) }
 
 // fill carries the per-request values of the holes, each already JSON-encoded.
+// The slices are shared and never modified.
 type fill struct {
 	vals [numHoles][]byte
 }
@@ -77,7 +98,7 @@ func (t *template) appendTo(dst []byte, f *fill) []byte {
 }
 
 // compile encodes v (without HTML escaping, as OpenAI does) and cuts it at the
-// sentinels.
+// hole patterns.
 func compile(v any) (*template, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -90,7 +111,7 @@ func compile(v any) (*template, error) {
 	for {
 		at, which := -1, hole(0)
 		for h := range numHoles {
-			if i := bytes.Index(b, sentinelJSON[h]); i >= 0 && (at < 0 || i < at) {
+			if i := bytes.Index(b, patterns[h]); i >= 0 && (at < 0 || i < at) {
 				at, which = i, h
 			}
 		}
@@ -101,7 +122,7 @@ func compile(v any) (*template, error) {
 		t.lits = append(t.lits, b[:at])
 		t.holes = append(t.holes, which)
 		t.has[which] = true
-		b = b[at+len(sentinelJSON[which]):]
+		b = b[at+len(patterns[which]):]
 	}
 }
 
@@ -125,40 +146,60 @@ func appendJSONString(dst []byte, s string) []byte {
 }
 
 // appendEstimatedUsage appends a usage object in the shape OpenAI sends for
-// chat and completions, details included.
-func appendEstimatedUsage(dst []byte, prompt, completion int) []byte {
-	dst = append(dst, `{"prompt_tokens":`...)
-	dst = strconv.AppendInt(dst, int64(prompt), 10)
-	dst = append(dst, `,"completion_tokens":`...)
-	dst = strconv.AppendInt(dst, int64(completion), 10)
-	dst = append(dst, `,"total_tokens":`...)
-	dst = strconv.AppendInt(dst, int64(prompt+completion), 10)
-	return append(dst, `,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},`+
-		`"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,`+
-		`"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`...)
+// chat and completions, details included; reasoning is the part of the
+// completion tokens spent reasoning.
+func appendEstimatedUsage(dst []byte, prompt, completion, reasoning int) []byte {
+	return appendUsage(dst, &openai.Usage{PromptTokens: prompt, CompletionTokens: completion,
+		TotalTokens:             prompt + completion,
+		CompletionTokensDetails: &openai.CompletionTokensDetails{ReasoningTokens: reasoning}})
+}
+
+// appendUsage appends u as OpenAI sends a chat or completion usage: both
+// detail objects are always present, zero when u leaves them nil, with
+// OpenAI's member order.
+func appendUsage(dst []byte, u *openai.Usage) []byte {
+	var in openai.PromptTokensDetails
+	var out openai.CompletionTokensDetails
+	if u.PromptTokensDetails != nil {
+		in = *u.PromptTokensDetails
+	}
+	if u.CompletionTokensDetails != nil {
+		out = *u.CompletionTokensDetails
+	}
+	dst = appendIntMember(dst, `{"prompt_tokens":`, u.PromptTokens)
+	dst = appendIntMember(dst, `,"completion_tokens":`, u.CompletionTokens)
+	dst = appendIntMember(dst, `,"total_tokens":`, u.TotalTokens)
+	dst = appendIntMember(dst, `,"prompt_tokens_details":{"cached_tokens":`, in.CachedTokens)
+	dst = appendIntMember(dst, `,"audio_tokens":`, in.AudioTokens)
+	dst = appendIntMember(dst, `},"completion_tokens_details":{"reasoning_tokens":`, out.ReasoningTokens)
+	dst = appendIntMember(dst, `,"audio_tokens":`, out.AudioTokens)
+	dst = appendIntMember(dst, `,"accepted_prediction_tokens":`, out.AcceptedPredictionTokens)
+	dst = appendIntMember(dst, `,"rejected_prediction_tokens":`, out.RejectedPredictionTokens)
+	return append(dst, "}}"...)
+}
+
+// appendIntMember appends the literal prefix and then n.
+func appendIntMember(dst []byte, prefix string, n int) []byte {
+	return strconv.AppendInt(append(dst, prefix...), int64(n), 10)
 }
 
 // appendEmbeddingUsage appends the usage object of an embeddings response.
 func appendEmbeddingUsage(dst []byte, prompt int) []byte {
-	dst = append(dst, `{"prompt_tokens":`...)
-	dst = strconv.AppendInt(dst, int64(prompt), 10)
-	dst = append(dst, `,"total_tokens":`...)
-	dst = strconv.AppendInt(dst, int64(prompt), 10)
+	dst = appendIntMember(dst, `{"prompt_tokens":`, prompt)
+	dst = appendIntMember(dst, `,"total_tokens":`, prompt)
 	return append(dst, '}')
 }
 
-type wireUsage struct {
-	PromptTokens            int                             `json:"prompt_tokens"`
-	CompletionTokens        int                             `json:"completion_tokens"`
-	TotalTokens             int                             `json:"total_tokens"`
-	PromptTokensDetails     *openai.PromptTokensDetails     `json:"prompt_tokens_details,omitempty"`
-	CompletionTokensDetails *openai.CompletionTokensDetails `json:"completion_tokens_details,omitempty"`
+// usageJSON returns u encoded by appendUsage, for a field of a wire struct.
+func usageJSON(u openai.Usage) json.RawMessage {
+	return appendUsage(nil, &u)
 }
 
-func toWireUsage(u openai.Usage) *wireUsage {
-	w := wireUsage(u)
-	return &w
-}
+// jsonNull is the JSON literal null, for members that OpenAI sends as null.
+var jsonNull = json.RawMessage("null")
+
+// emptyArray is an empty JSON array, for members that OpenAI sends as [].
+var emptyArray = json.RawMessage("[]")
 
 type wireFunction struct {
 	Name      string `json:"name"`
@@ -174,16 +215,17 @@ type wireToolCall struct {
 type wireMessage struct {
 	Role             string               `json:"role"`
 	Content          *string              `json:"content"`
-	Refusal          *string              `json:"refusal"`
 	ReasoningContent string               `json:"reasoning_content,omitempty"`
 	FunctionCall     *openai.FunctionCall `json:"function_call,omitempty"`
 	ToolCalls        []wireToolCall       `json:"tool_calls,omitempty"`
+	Refusal          *string              `json:"refusal"`
+	Annotations      json.RawMessage      `json:"annotations"`
 }
 
 type wireChatChoice struct {
 	Index                int                         `json:"index"`
 	Message              wireMessage                 `json:"message"`
-	Logprobs             *openai.LogProbs            `json:"logprobs"`
+	Logprobs             any                         `json:"logprobs"`
 	FinishReason         openai.FinishReason         `json:"finish_reason"`
 	ContentFilterResults openai.ContentFilterResults `json:"content_filter_results,omitzero"`
 }
@@ -195,8 +237,8 @@ type wireChatResponse struct {
 	Model               string                      `json:"model"`
 	Choices             []wireChatChoice            `json:"choices"`
 	Usage               json.RawMessage             `json:"usage"`
-	ServiceTier         openai.ServiceTier          `json:"service_tier,omitempty"`
-	SystemFingerprint   string                      `json:"system_fingerprint,omitempty"`
+	ServiceTier         any                         `json:"service_tier,omitempty"`
+	SystemFingerprint   any                         `json:"system_fingerprint,omitempty"`
 	PromptFilterResults []openai.PromptFilterResult `json:"prompt_filter_results,omitempty"`
 }
 
@@ -214,19 +256,19 @@ type wireToolCallDelta struct {
 
 type wireDelta struct {
 	Role             string               `json:"role,omitempty"`
-	Content          string               `json:"content,omitempty"`
+	Content          any                  `json:"content,omitempty"`
 	ReasoningContent string               `json:"reasoning_content,omitempty"`
-	Refusal          string               `json:"refusal,omitempty"`
 	FunctionCall     *openai.FunctionCall `json:"function_call,omitempty"`
 	ToolCalls        []wireToolCallDelta  `json:"tool_calls,omitempty"`
+	Refusal          any                  `json:"refusal,omitempty"`
 }
 
 type wireChunkChoice struct {
-	Index                int                                        `json:"index"`
-	Delta                wireDelta                                  `json:"delta"`
-	Logprobs             *openai.ChatCompletionStreamChoiceLogprobs `json:"logprobs"`
-	FinishReason         openai.FinishReason                        `json:"finish_reason"`
-	ContentFilterResults openai.ContentFilterResults                `json:"content_filter_results,omitzero"`
+	Index                int                         `json:"index"`
+	Delta                wireDelta                   `json:"delta"`
+	Logprobs             any                         `json:"logprobs"`
+	FinishReason         openai.FinishReason         `json:"finish_reason"`
+	ContentFilterResults openai.ContentFilterResults `json:"content_filter_results,omitzero"`
 }
 
 type wireChatChunk struct {
@@ -234,7 +276,8 @@ type wireChatChunk struct {
 	Object              string                      `json:"object"`
 	Created             int64                       `json:"created"`
 	Model               string                      `json:"model"`
-	SystemFingerprint   string                      `json:"system_fingerprint,omitempty"`
+	ServiceTier         any                         `json:"service_tier,omitempty"`
+	SystemFingerprint   any                         `json:"system_fingerprint,omitempty"`
 	Choices             []wireChunkChoice           `json:"choices"`
 	PromptFilterResults []openai.PromptFilterResult `json:"prompt_filter_results,omitempty"`
 	Usage               any                         `json:"usage,omitempty"`
@@ -305,6 +348,21 @@ func orDefault[T comparable](v, def T) T {
 	return v
 }
 
+// tierMembers returns the service_tier and system_fingerprint members of a
+// scripted value: a hole that the server fills per request (see [Wire]) when
+// the script sets neither, else the scripted values, with service_tier
+// "default" and system_fingerprint null standing in for the one left empty.
+func tierMembers(tier openai.ServiceTier, fingerprint string, h hole) (any, any) {
+	if tier == "" && fingerprint == "" {
+		return rawHole(h), nil
+	}
+	var fp any = jsonNull
+	if fingerprint != "" {
+		fp = fingerprint
+	}
+	return orDefault(tier, openai.ServiceTierDefault), fp
+}
+
 func wireChatResponseOf(r *openai.ChatCompletionResponse) wireChatResponse {
 	w := wireChatResponse{
 		ID:                  orHole(r.ID, holeID),
@@ -312,14 +370,13 @@ func wireChatResponseOf(r *openai.ChatCompletionResponse) wireChatResponse {
 		Created:             orDefault(r.Created, defaultCreated),
 		Model:               orHole(r.Model, holeModel),
 		Choices:             make([]wireChatChoice, len(r.Choices)),
-		ServiceTier:         r.ServiceTier,
-		SystemFingerprint:   r.SystemFingerprint,
 		PromptFilterResults: r.PromptFilterResults,
 	}
+	w.ServiceTier, w.SystemFingerprint = tierMembers(r.ServiceTier, r.SystemFingerprint, holeTierTail)
 	if r.Usage == (openai.Usage{}) {
 		w.Usage = rawHole(holeUsage)
 	} else {
-		w.Usage, _ = json.Marshal(toWireUsage(r.Usage))
+		w.Usage = usageJSON(r.Usage)
 	}
 	for i, c := range r.Choices {
 		m := c.Message
@@ -327,8 +384,9 @@ func wireChatResponseOf(r *openai.ChatCompletionResponse) wireChatResponse {
 			Role:             orDefault(m.Role, openai.ChatMessageRoleAssistant),
 			ReasoningContent: m.ReasoningContent,
 			FunctionCall:     m.FunctionCall,
+			Annotations:      emptyArray,
 		}
-		if m.Content != "" || (len(m.ToolCalls) == 0 && m.FunctionCall == nil) {
+		if m.Content != "" || (len(m.ToolCalls) == 0 && m.FunctionCall == nil && m.Refusal == "") {
 			wm.Content = &m.Content
 		}
 		if m.Refusal != "" {
@@ -344,35 +402,100 @@ func wireChatResponseOf(r *openai.ChatCompletionResponse) wireChatResponse {
 		w.Choices[i] = wireChatChoice{
 			Index:                c.Index,
 			Message:              wm,
-			Logprobs:             c.LogProbs,
+			Logprobs:             rawHole(holeLogprobs),
 			FinishReason:         c.FinishReason,
 			ContentFilterResults: c.ContentFilterResults,
+		}
+		if c.LogProbs != nil {
+			w.Choices[i].Logprobs = c.LogProbs
 		}
 	}
 	return w
 }
 
-func wireChatChunkOf(c *openai.ChatCompletionStreamResponse) wireChatChunk {
+// roleOpening says what the first delta of a streamed choice, the one that
+// carries only the role, sends as content and refusal, after what the
+// choice streams next.
+type roleOpening uint8
+
+const (
+	openText    roleOpening = iota // "content": "", "refusal": null
+	openCalls                      // "content": null, "refusal": null
+	openRefusal                    // "content": null, "refusal": ""
+)
+
+// roleOpenings finds, for each choice index of a stream, how its role-only
+// delta opens: as text when the choice streams content (or nothing at all),
+// else as a refusal when it streams one, else for tool calls.
+func roleOpenings(chunks []openai.ChatCompletionStreamResponse) map[int]roleOpening {
+	type seen struct{ content, refusal, calls bool }
+	found := make(map[int]seen)
+	for i := range chunks {
+		for _, ch := range chunks[i].Choices {
+			s := found[ch.Index]
+			s.content = s.content || ch.Delta.Content != ""
+			s.refusal = s.refusal || ch.Delta.Refusal != ""
+			s.calls = s.calls || len(ch.Delta.ToolCalls) > 0 || ch.Delta.FunctionCall != nil
+			found[ch.Index] = s
+		}
+	}
+	out := make(map[int]roleOpening, len(found))
+	for index, s := range found {
+		switch {
+		case s.content:
+			out[index] = openText
+		case s.refusal:
+			out[index] = openRefusal
+		case s.calls:
+			out[index] = openCalls
+		default:
+			out[index] = openText
+		}
+	}
+	return out
+}
+
+// isRoleOnly reports whether d opens a choice: a role and nothing else.
+func isRoleOnly(d *openai.ChatCompletionStreamChoiceDelta) bool {
+	return d.Role != "" && d.Content == "" && d.Refusal == "" && d.ReasoningContent == "" &&
+		len(d.ToolCalls) == 0 && d.FunctionCall == nil
+}
+
+func wireChatChunkOf(c *openai.ChatCompletionStreamResponse, openings map[int]roleOpening) wireChatChunk {
 	w := wireChatChunk{
 		ID:                  orHole(c.ID, holeID),
 		Object:              orDefault(c.Object, "chat.completion.chunk"),
 		Created:             orDefault(c.Created, defaultCreated),
 		Model:               orHole(c.Model, holeModel),
-		SystemFingerprint:   c.SystemFingerprint,
 		Choices:             make([]wireChunkChoice, len(c.Choices)),
 		PromptFilterResults: c.PromptFilterResults,
 	}
+	w.ServiceTier, w.SystemFingerprint = tierMembers("", c.SystemFingerprint, holeTierHead)
 	if c.Usage != nil {
-		w.Usage = toWireUsage(*c.Usage)
+		w.Usage = usageJSON(*c.Usage)
 	}
 	for i, ch := range c.Choices {
-		d := ch.Delta
+		d := &ch.Delta
 		wd := wireDelta{
 			Role:             d.Role,
-			Content:          d.Content,
 			ReasoningContent: d.ReasoningContent,
-			Refusal:          d.Refusal,
 			FunctionCall:     d.FunctionCall,
+		}
+		if d.Content != "" {
+			wd.Content = d.Content
+		}
+		if d.Refusal != "" {
+			wd.Refusal = d.Refusal
+		}
+		if isRoleOnly(d) {
+			switch openings[ch.Index] {
+			case openText:
+				wd.Content, wd.Refusal = "", jsonNull
+			case openCalls:
+				wd.Content, wd.Refusal = jsonNull, jsonNull
+			case openRefusal:
+				wd.Content, wd.Refusal = jsonNull, ""
+			}
 		}
 		for _, tc := range d.ToolCalls {
 			wd.ToolCalls = append(wd.ToolCalls, wireToolCallDelta{
@@ -385,9 +508,12 @@ func wireChatChunkOf(c *openai.ChatCompletionStreamResponse) wireChatChunk {
 		w.Choices[i] = wireChunkChoice{
 			Index:                ch.Index,
 			Delta:                wd,
-			Logprobs:             ch.Logprobs,
+			Logprobs:             rawHole(holeLogprobs),
 			FinishReason:         ch.FinishReason,
 			ContentFilterResults: ch.ContentFilterResults,
+		}
+		if ch.Logprobs != nil {
+			w.Choices[i].Logprobs = ch.Logprobs
 		}
 	}
 	return w
@@ -409,7 +535,7 @@ func wireCompletionOf(r *openai.CompletionResponse, usageHole any) wireCompletio
 		Usage:   usageHole,
 	}
 	if r.Usage != nil {
-		w.Usage = toWireUsage(*r.Usage)
+		w.Usage = usageJSON(*r.Usage)
 	}
 	for i, c := range r.Choices {
 		wc := wireCompletionChoice{
