@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gentrace/gentrace-go/internal/jsonscan"
 )
 
 // wireTime is the API's timestamp layout: UTC, RFC 3339, milliseconds.
@@ -197,7 +199,7 @@ func appendObject(b []byte, m map[string]any) ([]byte, error) {
 				b = append(b, "null"...)
 				continue
 			}
-			if !json.Valid(v) {
+			if !jsonscan.Valid(v) {
 				return nil, fmt.Errorf(" %q: invalid json.RawMessage", k)
 			}
 			b = append(b, v...)

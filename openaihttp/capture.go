@@ -44,13 +44,13 @@ type capture struct {
 	requestTruncated int64  // bytes of the request body left out
 	multipart        string // the request's multipart Content-Type
 	getBody          func() (io.ReadCloser, error)
-	streamed         bool // the request asked for a stream
 	injected         bool // the recorder asked for the stream's usage
-	choices          int  // choices the request asked for ("n")
+	choices          int  // choices the request asked for ("n"), when injected
 
 	start       time.Time
 	status      int
 	contentType string
+	respLength  int64 // the response's Content-Length, or -1
 
 	mu        sync.Mutex
 	first     time.Time // first response bytes
@@ -106,19 +106,31 @@ func (c *capture) readRequest(req *http.Request) (*http.Request, error) {
 		req = &sent
 	}
 	c.keepRequest(data)
-	if c.route.stream != noStream {
-		c.streamed = string(jsonscan.Get(data, "stream")) == "true"
-	}
-	c.choices = 1
-	if n, ok := jsonscan.Int(jsonscan.Get(data, "n")); ok && n > 1 {
-		c.choices = int(n)
-	}
-	if c.route == routeChat && c.streamed && c.wantsUsage(req) && !includesUsage(data) {
-		if body, ok := withIncludeUsage(data); ok {
-			sent := *req
-			setBody(&sent, body)
-			req = &sent
-			c.injected = true
+	// Only a chat stream the recorder may ask for its usage needs the
+	// request read on the caller's path; everything else waits for the
+	// step's completion.
+	if c.route == routeChat && c.wantsUsage(req) {
+		stream, opts := false, []byte(nil)
+		jsonscan.Members(data, func(k, v []byte) bool {
+			switch string(k) {
+			case "stream":
+				stream = string(v) == "true"
+			case "stream_options":
+				opts = v
+			case "n":
+				if n, ok := jsonscan.Int(v); ok && n > 1 {
+					c.choices = int(n)
+				}
+			}
+			return true
+		})
+		if stream && string(jsonscan.Get(opts, "include_usage")) != "true" {
+			if body, ok := withIncludeUsage(data); ok {
+				sent := *req
+				setBody(&sent, body)
+				req = &sent
+				c.injected = true
+			}
 		}
 	}
 	return req, nil
@@ -157,11 +169,6 @@ func readAll(r io.Reader, size int64) ([]byte, error) {
 	buf := bytes.NewBuffer(make([]byte, 0, size+1))
 	_, err := buf.ReadFrom(r)
 	return buf.Bytes(), err
-}
-
-// includesUsage reports whether a request already asks for stream usage.
-func includesUsage(data []byte) bool {
-	return string(jsonscan.Get(jsonscan.Get(data, "stream_options"), "include_usage")) == "true"
 }
 
 // withIncludeUsage returns the request with stream_options.include_usage
@@ -393,7 +400,11 @@ func (c *capture) keep(p []byte) {
 	c.respTotal += int64(len(p))
 	limit := c.rec.cfg.maxBody
 	if c.resp == nil && c.tail == nil {
-		c.resp = make([]byte, 0, min(max(len(p), 4096), limit))
+		size := 4096
+		if c.respLength > 0 {
+			size = int(min(c.respLength, int64(limit)))
+		}
+		c.resp = make([]byte, 0, max(size, min(len(p), limit)))
 	}
 	if room := limit - len(c.resp); room > 0 {
 		take := min(room, len(p))
@@ -438,7 +449,7 @@ func (c *capture) record() {
 	if c.call != nil {
 		s.Metadata = c.call.Metadata
 	}
-	if !c.first.IsZero() && c.streamed {
+	if !c.first.IsZero() && c.isStream() {
 		s.TimeToFirstToken = c.first.Sub(c.start)
 	}
 	switch {
@@ -451,3 +462,6 @@ func (c *capture) record() {
 		report(c.run, "OpenAI step of run %s not recorded: %w", c.run.ID(), err)
 	}
 }
+
+// isStream reports a server-sent event answer.
+func (c *capture) isStream() bool { return strings.HasPrefix(c.contentType, "text/event-stream") }

@@ -45,7 +45,7 @@ func (c *capture) complete(s *gentrace.Step) {
 		return
 	}
 	var u *usage
-	if c.streamed && strings.HasPrefix(c.contentType, "text/event-stream") {
+	if c.isStream() {
 		u, model = c.completeStream(s, model)
 	} else {
 		u, model = c.completeBody(s, model)

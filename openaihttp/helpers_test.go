@@ -394,3 +394,7 @@ func openaihttpAlways() []openaihttp.Option {
 type openaihttpCall = openaihttp.Call
 
 var withCall = openaihttp.WithCall
+
+func newRecorderWithMax(n int) *openaihttp.Recorder {
+	return openaihttp.New(openaihttp.WithMaxBodyBytes(n))
+}

@@ -143,6 +143,7 @@ func (r *Recorder) Do(req *http.Request, next Next) (*http.Response, error) {
 		call:     call,
 		platform: platformOf(req),
 		attrs:    gentrace.AttributesFromContext(ctx),
+		choices:  1,
 	}
 	var err error
 	if req, err = c.readRequest(req); err != nil {
@@ -160,6 +161,7 @@ func (r *Recorder) Do(req *http.Request, next Next) (*http.Response, error) {
 	}
 	c.status = resp.StatusCode
 	c.contentType = resp.Header.Get("Content-Type")
+	c.respLength = resp.ContentLength
 	if resp.Body == nil || resp.Body == http.NoBody {
 		c.finish(errBodyEnd)
 		return resp, nil

@@ -62,7 +62,7 @@ func (c *capture) completeStream(s *gentrace.Step, model string) (*usage, string
 	if top.unparsed > 0 {
 		s.Outputs["unparsedEvents"] = top.unparsed
 	}
-	complete := done || agg.finished(c.choices)
+	complete := done || agg.finished(requestedChoices(c.request))
 	switch {
 	case streamErr != nil:
 		s.Error = "stream error: " + errorMessage(streamErr)
@@ -586,4 +586,12 @@ func appendKey(b []byte, key string) []byte {
 	b = append(b, `,"`...)
 	b = append(b, key...)
 	return append(b, `":`...)
+}
+
+// requestedChoices is the request's "n", at least 1.
+func requestedChoices(request []byte) int {
+	if n, ok := jsonscan.Int(jsonscan.Get(request, "n")); ok && n > 1 {
+		return int(n)
+	}
+	return 1
 }
