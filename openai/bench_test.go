@@ -206,8 +206,8 @@ type streamFunc func(context.Context, goopenai.ChatCompletionRequest) (recv func
 
 func (e *benchEnv) chats() map[string]chatFunc {
 	return map[string]chatFunc{
-		"bare":    e.bare.CreateChatCompletion,
-		"plain":   e.plain.CreateChatCompletion,
+		"bare":  e.bare.CreateChatCompletion,
+		"plain": e.plain.CreateChatCompletion,
 		"wrapper": func(ctx context.Context, r goopenai.ChatCompletionRequest) (goopenai.ChatCompletionResponse, error) {
 			resp, err := e.wrapper.CreateChatCompletion(ctx, r)
 			return resp.ChatCompletionResponse, err
