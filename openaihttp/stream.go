@@ -22,26 +22,48 @@ func (c *capture) completeStream(s *gentrace.Step, model string) (*usage, string
 	var top topLevel
 	var streamErr []byte
 	done := false
+	// Every chunk of a stream starts with the same fields (id, object,
+	// created, model, ...) before "choices": once seen, that prefix is
+	// skipped by comparing bytes, and only the rest of a chunk is walked.
+	var head []byte
+	member := func(k, v []byte, at int) bool {
+		switch string(k) {
+		case "choices":
+			jsonscan.ValidElements(v, func(ch []byte) bool { agg.add(ch); return true })
+		case "error":
+			if !jsonscan.IsNull(v) {
+				streamErr = v
+			}
+		case "obfuscation": // per-chunk padding, meaningless in an answer
+		default:
+			top.set(k, v)
+		}
+		return true
+	}
 	sse.Each(c.resp, func(ev sse.Event) bool {
 		data := jsonscan.Trim(ev.Data)
 		if string(data) == "[DONE]" {
 			done = true
 			return false
 		}
-		ok := jsonscan.Members(data, func(k, v []byte) bool {
-			switch key := string(k); key {
-			case "choices":
-				jsonscan.Elements(v, func(ch []byte) bool { agg.add(ch); return true })
-			case "error":
-				if !jsonscan.IsNull(v) {
-					streamErr = v
+		var ok bool
+		if head != nil && len(data) > len(head) && string(data[:len(head)]) == string(head) {
+			ok = jsonscan.MembersFrom(data, len(head), member)
+		} else {
+			choicesAt := -1
+			ok = jsonscan.MembersFrom(data, 0, func(k, v []byte, at int) bool {
+				if string(k) == "choices" {
+					choicesAt = at
 				}
-			case "obfuscation": // per-chunk padding, meaningless in an answer
-			default:
-				top.set(key, v)
+				return member(k, v, at)
+			})
+			head = nil
+			if ok && choicesAt > 0 {
+				if start := jsonscan.KeyStart(data, choicesAt); start > 0 {
+					head = data[:start:start]
+				}
 			}
-			return true
-		})
+		}
 		if !ok {
 			top.unparsed++
 		}
@@ -104,16 +126,16 @@ type member struct {
 	value []byte
 }
 
-func (t *topLevel) set(key string, v []byte) {
+func (t *topLevel) set(key []byte, v []byte) {
 	for i := range t.members {
-		if t.members[i].key == key {
+		if t.members[i].key == string(key) {
 			if !jsonscan.IsNull(v) {
 				t.members[i].value = v
 			}
 			return
 		}
 	}
-	t.members = append(t.members, member{key, v})
+	t.members = append(t.members, member{string(key), v})
 }
 
 func (t *topLevel) get(key string) []byte {
@@ -186,35 +208,59 @@ func (a *choices) get(index int64) *choice {
 	return c
 }
 
-// add folds one element of a chunk's "choices" into the aggregate.
+// add folds one element of a chunk's "choices" into the aggregate, in one
+// walk of the element (OpenAI sends "index" first; a later one is found
+// before the rest is folded in).
 func (a *choices) add(raw []byte) {
-	index, _ := jsonscan.Int(jsonscan.Get(raw, "index"))
-	c := a.get(index)
-	jsonscan.Members(raw, func(k, v []byte) bool {
-		switch string(k) {
-		case "index":
-		case "delta":
-			jsonscan.Members(v, func(k, v []byte) bool { c.addDelta(string(k), v); return true })
-		case "text":
-			c.addField("text", v)
-		case "finish_reason":
-			if !jsonscan.IsNull(v) || c.finish == nil {
-				c.finish = v
+	var c *choice
+	var pending [][2][]byte // members seen before "index"
+	jsonscan.ValidMembers(raw, func(k, v []byte) bool {
+		if string(k) == "index" {
+			index, _ := jsonscan.Int(v)
+			c = a.get(index)
+			for _, m := range pending {
+				c.addMember(m[0], m[1])
 			}
-		case "logprobs":
-			c.addLogprobs(v)
-		default:
-			c.extra.set(string(k), v)
+			pending = nil
+			return true
 		}
+		if c == nil {
+			pending = append(pending, [2][]byte{k, v})
+			return true
+		}
+		c.addMember(k, v)
 		return true
 	})
+	if c == nil && pending != nil {
+		c = a.get(0)
+		for _, m := range pending {
+			c.addMember(m[0], m[1])
+		}
+	}
 }
 
-func (c *choice) addDelta(key string, v []byte) {
-	switch key {
+func (c *choice) addMember(k, v []byte) {
+	switch string(k) {
+	case "delta":
+		jsonscan.ValidMembers(v, func(k, v []byte) bool { c.addDelta(k, v); return true })
+	case "text":
+		c.addField(k, v)
+	case "finish_reason":
+		if !jsonscan.IsNull(v) || c.finish == nil {
+			c.finish = v
+		}
+	case "logprobs":
+		c.addLogprobs(v)
+	default:
+		c.extra.set(k, v)
+	}
+}
+
+func (c *choice) addDelta(key []byte, v []byte) {
+	switch string(key) {
 	case "tool_calls":
 		c.hasTools = true
-		jsonscan.Elements(v, func(tc []byte) bool { c.addToolCall(tc); return true })
+		jsonscan.ValidElements(v, func(tc []byte) bool { c.addToolCall(tc); return true })
 	case "function_call":
 		if jsonscan.IsNull(v) {
 			return
@@ -233,20 +279,20 @@ func (c *choice) addDelta(key string, v []byte) {
 	}
 }
 
-func (c *choice) addField(key string, v []byte) {
+func (c *choice) addField(key []byte, v []byte) {
 	var f *field
 	for i := range c.fields {
-		if c.fields[i].key == key {
+		if c.fields[i].key == string(key) {
 			f = &c.fields[i]
 			break
 		}
 	}
 	if f == nil {
-		c.fields = append(c.fields, field{key: key})
+		c.fields = append(c.fields, field{key: string(key)})
 		f = &c.fields[len(c.fields)-1]
 	}
 	switch {
-	case key == "role":
+	case f.key == "role":
 		// The role is sent once, whole: never joined.
 		if !jsonscan.IsNull(v) || f.value == nil {
 			f.value = v
@@ -255,7 +301,7 @@ func (c *choice) addField(key string, v []byte) {
 		body, _ := jsonscan.StringBody(v)
 		f.str = append(f.str, body...)
 		f.isStr = true
-	case len(v) > 0 && v[0] == '{' && key == "audio":
+	case len(v) > 0 && v[0] == '{' && f.key == "audio":
 		// Audio deltas carry pieces of data and transcript to join.
 		if f.object == nil {
 			f.object = &topLevel{}
@@ -266,10 +312,10 @@ func (c *choice) addField(key string, v []byte) {
 				prev, _ := jsonscan.StringBody(f.object.get(string(k)))
 				joined := make([]byte, 0, len(prev)+len(body)+2)
 				joined = append(append(append(append(joined, '"'), prev...), body...), '"')
-				f.object.setAlways(string(k), joined)
+				f.object.setAlways(k, joined)
 				return true
 			}
-			f.object.set(string(k), v)
+			f.object.set(k, v)
 			return true
 		})
 	default:
@@ -279,14 +325,14 @@ func (c *choice) addField(key string, v []byte) {
 	}
 }
 
-func (t *topLevel) setAlways(key string, v []byte) {
+func (t *topLevel) setAlways(key []byte, v []byte) {
 	for i := range t.members {
-		if t.members[i].key == key {
+		if t.members[i].key == string(key) {
 			t.members[i].value = v
 			return
 		}
 	}
-	t.members = append(t.members, member{key, v})
+	t.members = append(t.members, member{string(key), v})
 }
 
 // addToolCall merges a tool-call delta: by its index when it has one; else
@@ -320,7 +366,7 @@ func (c *choice) addToolCall(raw []byte) {
 			tc = c.tools[len(c.tools)-1]
 		}
 	}
-	jsonscan.Members(raw, func(k, v []byte) bool {
+	jsonscan.ValidMembers(raw, func(k, v []byte) bool {
 		switch string(k) {
 		case "index":
 		case "id":
@@ -332,7 +378,7 @@ func (c *choice) addToolCall(raw []byte) {
 				tc.typ, _ = jsonscan.StringBody(v)
 			}
 		case "function":
-			jsonscan.Members(v, func(k, v []byte) bool {
+			jsonscan.ValidMembers(v, func(k, v []byte) bool {
 				body, ok := jsonscan.StringBody(v)
 				if !ok {
 					return true
@@ -348,7 +394,7 @@ func (c *choice) addToolCall(raw []byte) {
 				return true
 			})
 		default:
-			tc.extra.set(string(k), v)
+			tc.extra.set(k, v)
 		}
 		return true
 	})

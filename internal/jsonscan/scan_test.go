@@ -176,6 +176,15 @@ func FuzzValid(f *testing.F) {
 			}
 			return true
 		})
+		// The trusting walkers find the same members and elements.
+		var slow, fast []string
+		Members(data, func(k, v []byte) bool { slow = append(slow, string(k)+"="+string(v)); return true })
+		ValidMembers(data, func(k, v []byte) bool { fast = append(fast, string(k)+"="+string(v)); return true })
+		Elements(data, func(v []byte) bool { slow = append(slow, string(v)); return true })
+		ValidElements(data, func(v []byte) bool { fast = append(fast, string(v)); return true })
+		if strings.Join(slow, "\x00") != strings.Join(fast, "\x00") {
+			t.Fatalf("%q: trusting walk %q, checking walk %q", data, fast, slow)
+		}
 		if s, ok := String(Trim(data)); ok {
 			var want string
 			if err := json.Unmarshal(data, &want); err != nil || want != s {
@@ -217,4 +226,41 @@ func BenchmarkValidVsEncodingJSON(b *testing.B) {
 			json.Valid(chunk)
 		}
 	})
+}
+
+func TestMembersFrom(t *testing.T) {
+	t.Parallel()
+	data := []byte(`{"id":"x","we\"ird":1, "choices" : [1],"usage":null}`)
+	var keys []string
+	var choicesAt int
+	if !MembersFrom(data, 0, func(k, v []byte, at int) bool {
+		keys = append(keys, string(k))
+		if string(k) == "choices" {
+			choicesAt = at
+		}
+		if string(data[at:at+len(v)]) != string(v) {
+			t.Errorf("value %q not at %d", v, at)
+		}
+		return true
+	}) {
+		t.Fatal("invalid")
+	}
+	if strings.Join(keys, ",") != `id,we\"ird,choices,usage` {
+		t.Errorf("keys = %q", keys)
+	}
+	start := KeyStart(data, choicesAt)
+	if start < 0 || !strings.HasPrefix(string(data[start:]), `"choices"`) {
+		t.Fatalf("KeyStart = %d", start)
+	}
+	if KeyStart(data, bytes.Index(data, []byte("1,"))) != bytes.Index(data, []byte(`"we`)) {
+		t.Error("KeyStart of a key with an escaped quote")
+	}
+	keys = nil
+	if !MembersFrom(data, start, func(k, v []byte, at int) bool { keys = append(keys, string(k)); return true }) ||
+		strings.Join(keys, ",") != "choices,usage" {
+		t.Errorf("from the choices key: %q", keys)
+	}
+	if MembersFrom([]byte(`{"a":1`), 0, func([]byte, []byte, int) bool { return true }) {
+		t.Error("unterminated object accepted")
+	}
 }
