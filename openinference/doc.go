@@ -56,9 +56,11 @@ parameters, every request field that is not an input, as JSON),
 llm.token_count.prompt|completion|total, llm.cost.total (US dollars, when
 the model has a price), and input.value and output.value, the step's
 inputs and outputs as recorded for Gentrace, with input.mime_type and
-output.mime_type "application/json". Images are not copied into spans: a
-base64 image in an images answer is replaced in output.value by its
-length (speech and audio files are recorded by their size already).
+output.mime_type "application/json". Images and sound are not
+copied into spans: base64 images in an answer (an images answer's
+b64_json, a Responses image_generation_call's result) and a chat
+message's audio data are replaced in output.value by their length;
+speech and uploaded audio files are recorded by their size already.
 
 Token details come from the answer's usage, in its chat shape
 (prompt_tokens_details, completion_tokens_details) or its Responses and

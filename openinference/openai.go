@@ -139,7 +139,7 @@ func (o *Observer) modelCall(a *attrs, s *gentrace.Step, kind string) {
 		a.object(keyInputValue, keyInputMimeType, s.Inputs)
 	}
 	if !o.cfg.hideOutputs {
-		a.object(keyOutputValue, keyOutputMimeType, withoutImages(s))
+		a.object(keyOutputValue, keyOutputMimeType, withoutBinary(s))
 	}
 	if c, ok := s.Cost(); ok {
 		*a = append(*a, attribute.Float64(keyCostTotal, c.USD()))
@@ -233,22 +233,44 @@ func detailsOf(usage any) tokenDetails {
 	return tokenDetails{cacheRead: in.Cached, promptAudio: in.Audio, reasoning: out.Reasoning, completionAudio: out.Audio}
 }
 
-// withoutImages returns the outputs shown as output.value: the step's, except
-// that the base64 images of an images answer are replaced by their size,
-// so that no image travels in a span attribute.
-func withoutImages(s *gentrace.Step) map[string]any {
-	if s.Invocation != invocationImage {
+// withoutBinary returns the outputs shown as output.value: the step's,
+// except that base64 images and audio in an answer are replaced by their
+// length, so that no image or sound travels in a span attribute: the
+// b64_json of an images answer, the result of a Responses
+// image_generation_call item, and the audio data of a chat message.
+func withoutBinary(s *gentrace.Step) map[string]any {
+	var key string
+	var patch func(item map[string]json.RawMessage) bool
+	switch s.Invocation {
+	case invocationImage:
+		key = "data"
+		patch = func(it map[string]json.RawMessage) bool { return leaveOut(it, "b64_json") }
+	case invocationResponse:
+		key = "output"
+		patch = func(it map[string]json.RawMessage) bool {
+			return string(it["type"]) == `"image_generation_call"` && leaveOut(it, "result")
+		}
+	case invocationChat:
+		key = "choices"
+		patch = func(it map[string]json.RawMessage) bool {
+			var msg, audio map[string]json.RawMessage
+			if json.Unmarshal(it["message"], &msg) != nil || json.Unmarshal(msg["audio"], &audio) != nil || !leaveOut(audio, "data") {
+				return false
+			}
+			msg["audio"], _ = json.Marshal(audio)
+			it["message"], _ = json.Marshal(msg)
+			return true
+		}
+	default:
 		return s.Outputs
 	}
-	var data []map[string]json.RawMessage
-	if !decode(s.Outputs["data"], &data) {
+	var list []map[string]json.RawMessage
+	if !decode(s.Outputs[key], &list) {
 		return s.Outputs
 	}
 	changed := false
-	for _, d := range data {
-		var b64 string
-		if json.Unmarshal(d["b64_json"], &b64) == nil && b64 != "" {
-			d["b64_json"], _ = json.Marshal("(" + strconv.Itoa(len(b64)) + " base64 characters left out)")
+	for _, it := range list {
+		if patch(it) {
 			changed = true
 		}
 	}
@@ -256,8 +278,19 @@ func withoutImages(s *gentrace.Step) map[string]any {
 		return s.Outputs
 	}
 	out := maps.Clone(s.Outputs)
-	out["data"] = data
+	out[key] = list
 	return out
+}
+
+// leaveOut replaces the base64 string m[field] by a note of its length,
+// and reports whether there was one.
+func leaveOut(m map[string]json.RawMessage, field string) bool {
+	var b64 string
+	if json.Unmarshal(m[field], &b64) != nil || b64 == "" {
+		return false
+	}
+	m[field], _ = json.Marshal("(" + strconv.Itoa(len(b64)) + " base64 characters left out)")
+	return true
 }
 
 // embedding adds the attributes of an embeddings call.

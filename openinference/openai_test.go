@@ -909,6 +909,24 @@ func TestStepAttributes(t *testing.T) {
 			want:     map[string]any{"output.value": `{"data":[{"url":"https://example.com/a.png","revised_prompt":"a"}]}`},
 		},
 		{
+			name: "a Responses image and chat audio are left out of output.value",
+			step: gentrace.Step{ProviderName: "openai", Invocation: "openai_createResponse",
+				Outputs: map[string]any{"output": raw(`[{"type":"image_generation_call","id":"ig_1","result":"iVBORw0KGgo="},` +
+					`{"type":"message","role":"assistant","content":[],"result":"kept"}]`)}},
+			prefixes: []string{"output.value"},
+			want: map[string]any{"output.value": `{"output":[{"id":"ig_1","result":"(12 base64 characters left out)","type":"image_generation_call"},` +
+				`{"content":[],"result":"kept","role":"assistant","type":"message"}]}`},
+		},
+		{
+			name: "chat audio is left out of output.value",
+			step: gentrace.Step{ProviderName: "openai", Invocation: "openai_createChatCompletion",
+				Outputs: map[string]any{"choices": raw(`[{"index":0,"message":{"role":"assistant","content":null,` +
+					`"audio":{"id":"audio_1","data":"UklGRiQAAABXQVZF","transcript":"Hi!"}}},{"index":1,"message":{"role":"assistant","content":"text"}}]`)}},
+			prefixes: []string{"output.value"},
+			want: map[string]any{"output.value": `{"choices":[{"index":0,"message":{"audio":{"data":"(16 base64 characters left out)","id":"audio_1",` +
+				`"transcript":"Hi!"},"content":null,"role":"assistant"}},{"index":1,"message":{"role":"assistant","content":"text"}}]}`},
+		},
+		{
 			name: "an embedding span on Azure names no provider",
 			step: gentrace.Step{ProviderName: "openai", Invocation: "openai_createEmbedding", Platform: "azure",
 				ModelParams: map[string]any{"model": raw(`"text-embedding-3-small"`)}},
