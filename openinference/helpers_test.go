@@ -39,7 +39,7 @@ type env struct {
 
 func setup(t *testing.T, opts ...openinference.Option) *env {
 	t.Helper()
-	e := &env{t: t, spans: &spanSink{changed: make(chan struct{})}}
+	e := &env{t: t, spans: newSpanSink()}
 	e.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(e.spans))
 	e.backend = gentracetest.Start(t)
 	e.fakeAI = openaitest.NewServer()
@@ -92,6 +92,8 @@ type spanSink struct {
 	ended   []sdktrace.ReadOnlySpan
 	changed chan struct{} // closed and replaced at each span's end
 }
+
+func newSpanSink() *spanSink { return &spanSink{changed: make(chan struct{})} }
 
 func (s *spanSink) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 func (s *spanSink) Shutdown(context.Context) error                  { return nil }

@@ -267,8 +267,8 @@ func TestGlobalTracerProvider(t *testing.T) {
 
 	// No provider given: the global one, installed after New, is used.
 	observer := openinference.New()
-	recorder := tracetest.NewSpanRecorder()
-	global := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(recorder))
+	sink := newSpanSink()
+	global := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sink))
 	otel.SetTracerProvider(global)
 	t.Cleanup(func() {
 		otel.SetTracerProvider(before)
@@ -300,7 +300,7 @@ func TestGlobalTracerProvider(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := []string{}
-	for _, s := range recorder.Ended() {
+	for _, s := range sink.wait(t, 2) {
 		names = append(names, s.Name())
 	}
 	if len(names) != 2 || names[0] != "step" || names[1] != "global" {
