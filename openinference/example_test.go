@@ -41,9 +41,12 @@ func Example() {
 	defer client.Shutdown(context.Background())
 	ai := openai.NewClientWithConfig(fakeOpenAI.ClientConfig(), openai.WithGentrace(client))
 
-	ctx, err := gentrace.WithAttributes(context.Background(),
-		gentrace.AttrSession("session-42"), gentrace.AttrUser("ada"))
+	ctx, err := gentrace.WithSession(context.Background(), "session-42")
 	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if ctx, err = gentrace.WithUser(ctx, "ada"); err != nil {
 		fmt.Println(err)
 		return
 	}

@@ -3,9 +3,12 @@ package openinference_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"maps"
+	"math"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,27 +17,29 @@ import (
 	"github.com/gentrace/gentrace-go/openai"
 	"github.com/gentrace/gentrace-go/openai/openaitest"
 	"github.com/gentrace/gentrace-go/openinference"
+	goopenai "github.com/sashabaranov/go-openai"
+	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 )
 
 // env is one test's world: a fake OpenAI server, a fake Gentrace backend,
 // a Gentrace client with the Observer under test, and a tracer provider
-// that records ended spans in memory.
+// that keeps ended spans in memory.
 type env struct {
 	t        *testing.T
-	spans    *tracetest.SpanRecorder
+	spans    *spanSink
 	tp       *sdktrace.TracerProvider
 	backend  *gentracetest.Server
 	fakeAI   *openaitest.Server
 	gentrace *gentrace.Client
-	openai   *openai.Client // simple mode: needs WithPipelineSlug
+	openai   *openai.Client   // the wrapper; simple mode needs WithPipelineSlug
+	plain    *goopenai.Client // an unmodified go-openai client that records
 }
 
 func setup(t *testing.T, opts ...openinference.Option) *env {
 	t.Helper()
-	e := &env{t: t, spans: tracetest.NewSpanRecorder()}
+	e := &env{t: t, spans: newSpanSink()}
 	e.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(e.spans))
 	e.backend = gentracetest.Start(t)
 	e.fakeAI = openaitest.NewServer()
@@ -42,6 +47,8 @@ func setup(t *testing.T, opts ...openinference.Option) *env {
 	gc, err := gentrace.New(
 		gentrace.WithAPIKey(e.backend.APIKey),
 		gentrace.WithBaseURL(e.backend.URL),
+		// Models without a price (images, whisper, tts) are warned about.
+		gentrace.WithLogger(slog.New(slog.DiscardHandler)),
 		gentrace.WithObserver(openinference.New(append([]openinference.Option{openinference.WithTracerProvider(e.tp)}, opts...)...)),
 	)
 	if err != nil {
@@ -59,21 +66,84 @@ func setup(t *testing.T, opts ...openinference.Option) *env {
 		}
 	})
 	e.openai = openai.NewClientWithConfig(e.fakeAI.ClientConfig(), openai.WithGentrace(gc))
+	e.plain = goopenai.NewClientWithConfig(openai.Record(e.fakeAI.ClientConfig()))
 	return e
 }
 
-// flush delivers every submitted run and returns the ended spans, run
-// spans before their steps.
-func (e *env) flush() []sdktrace.ReadOnlySpan {
+// start begins a run of the pipeline slug and returns the context that
+// carries it.
+func (e *env) start(ctx context.Context, slug string, rc gentrace.RunContext) (context.Context, *gentrace.Runner) {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	p, err := e.gentrace.NewPipeline(slug)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, run, err := p.Start(ctx, rc)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ctx, run
+}
+
+// spanSink is a span processor that keeps ended spans and tells waiters
+// when one ends.
+type spanSink struct {
+	mu      sync.Mutex
+	ended   []sdktrace.ReadOnlySpan
+	changed chan struct{} // closed and replaced at each span's end
+}
+
+func newSpanSink() *spanSink { return &spanSink{changed: make(chan struct{})} }
+
+func (s *spanSink) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (s *spanSink) Shutdown(context.Context) error                  { return nil }
+func (s *spanSink) ForceFlush(context.Context) error                { return nil }
+
+func (s *spanSink) OnEnd(span sdktrace.ReadOnlySpan) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ended = append(s.ended, span)
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// wait returns the ended spans once there are at least n, failing t when
+// they do not come within ten seconds.
+func (s *spanSink) wait(t *testing.T, n int) []sdktrace.ReadOnlySpan {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		s.mu.Lock()
+		got, changed := slices.Clone(s.ended), s.changed
+		s.mu.Unlock()
+		if len(got) >= n {
+			return got
+		}
+		select {
+		case <-changed:
+		case <-timeout:
+			t.Fatalf("%d spans ended, want %d", len(got), n)
+		}
+	}
+}
+
+// flush delivers every submitted run, waits for n spans to end and returns
+// them, run spans before their steps.
+func (e *env) flush(n int) []sdktrace.ReadOnlySpan {
+	e.t.Helper()
+	// A generous bound: estimating a stream's tokens loads a tokenizer
+	// vocabulary, which takes seconds under the race detector.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := e.gentrace.Flush(ctx); err != nil {
 		e.t.Fatalf("Flush: %v", err)
 	}
+	spans := e.spans.wait(e.t, n)
+	if len(spans) != n {
+		e.t.Fatalf("got %d spans, want %d", len(spans), n)
+	}
 	// Step spans end before their run span; put the run spans (those
 	// whose parent is not among the spans) first, keeping the end order.
-	spans := e.spans.Ended()
 	ids := map[trace.SpanID]bool{}
 	for _, s := range spans {
 		ids[s.SpanContext().SpanID()] = true
@@ -203,5 +273,73 @@ func checkTimes(t *testing.T, span sdktrace.ReadOnlySpan, step gentracetest.Step
 	ms := func(tm time.Time) time.Time { return tm.UTC().Truncate(time.Millisecond) }
 	if !ms(span.StartTime()).Equal(step.StartTime) || !ms(span.EndTime()).Equal(step.EndTime) {
 		t.Errorf("span %q: %v – %v, want the step's %v – %v", span.Name(), span.StartTime(), span.EndTime(), step.StartTime, step.EndTime)
+	}
+}
+
+// costOf returns the dollar cost Gentrace received in a step's outputs.
+func costOf(t *testing.T, step gentracetest.StepRun) float64 {
+	t.Helper()
+	c, ok := step.Outputs["cost"].(map[string]any)
+	if !ok || c["type"] != "dollars" {
+		t.Fatalf("step outputs have no dollar cost: %v", step.Outputs["cost"])
+	}
+	return c["value"].(float64)
+}
+
+// usageOf returns the token usage Gentrace received in a step's outputs.
+func usageOf(t *testing.T, step gentracetest.StepRun) (prompt, completion, total int) {
+	t.Helper()
+	u, ok := step.Outputs["usage"].(map[string]any)
+	if !ok {
+		t.Fatalf("step outputs have no usage: %v", step.Outputs)
+	}
+	return int(u["prompt_tokens"].(float64)), int(u["completion_tokens"].(float64)), int(u["total_tokens"].(float64))
+}
+
+// checkStatus asserts a span's status and, for an error, its exception
+// event.
+func checkStatus(t *testing.T, span sdktrace.ReadOnlySpan, code codes.Code, description string) {
+	t.Helper()
+	if got := span.Status(); got.Code != code || got.Description != description {
+		t.Errorf("span %q: status %v %q, want %v %q", span.Name(), got.Code, got.Description, code, description)
+	}
+	var exceptions []string
+	for _, ev := range span.Events() {
+		if ev.Name == "exception" {
+			for _, kv := range ev.Attributes {
+				if kv.Key == "exception.message" {
+					exceptions = append(exceptions, kv.Value.AsString())
+				}
+			}
+		}
+	}
+	switch {
+	case code == codes.Error && (len(exceptions) != 1 || exceptions[0] != description):
+		t.Errorf("span %q: exception events %q, want one with %q", span.Name(), exceptions, description)
+	case code != codes.Error && len(exceptions) != 0:
+		t.Errorf("span %q: unexpected exception events %q", span.Name(), exceptions)
+	}
+}
+
+// checkFirstToken asserts the first_token event lies at the start plus the
+// time to first token the span records.
+func checkFirstToken(t *testing.T, span sdktrace.ReadOnlySpan) {
+	t.Helper()
+	ms, _ := attributesOf(span)["gentrace.time_to_first_token_ms"].(float64)
+	var events []sdktrace.Event
+	for _, ev := range span.Events() {
+		if ev.Name == "first_token" {
+			events = append(events, ev)
+		}
+	}
+	if len(events) != 1 {
+		t.Fatalf("span %q: %d first_token events, want 1", span.Name(), len(events))
+	}
+	at := events[0].Time
+	if got := float64(at.Sub(span.StartTime())) / float64(time.Millisecond); math.Abs(got-ms) > 0.001 {
+		t.Errorf("first_token event %.3fms after start, attribute says %.3fms", got, ms)
+	}
+	if at.After(span.EndTime()) {
+		t.Errorf("first_token event %v after the span's end %v", at, span.EndTime())
 	}
 }

@@ -52,8 +52,9 @@ func (o *Observer) StartRun(ctx context.Context, runID string) any {
 }
 
 // EndRun implements gentrace.Observer. It makes the run's spans with the
-// recorded start and end times. It is called on a delivery goroutine, off
-// the caller's path.
+// recorded start and end times; the client calls it off the caller's path
+// (see gentrace.Observer). A state that StartRun did not return (nil) makes
+// the run span a root span.
 func (o *Observer) EndRun(state any, run gentrace.RunRecord) {
 	st, _ := state.(runState)
 	ctx := context.Background()

@@ -22,8 +22,9 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 
 // WithHideInputs leaves out what was sent to a model or step, which may
 // hold personal data: input.value and input.mime_type,
-// llm.input_messages.*, llm.prompts.*, embedding.embeddings.*.embedding.text
-// and llm.prompt_template.variables. Model parameters, tools and context
+// llm.input_messages.* (a Responses call's instructions included),
+// llm.prompts.*, embedding.embeddings.*.embedding.text and
+// llm.prompt_template.variables. Model parameters, tools and context
 // attributes are kept. It is the counterpart of OpenInference's
 // OPENINFERENCE_HIDE_INPUTS.
 func WithHideInputs() Option {

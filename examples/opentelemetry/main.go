@@ -83,12 +83,16 @@ func run(out io.Writer) (err error) {
 	// 3. The program handles a traced request; the session, user and tags
 	// travel in the context to Gentrace and to the spans.
 	ctx, request := tp.Tracer("support-bot").Start(ctx, "POST /chat")
-	ctx, err = gentrace.WithAttributes(ctx,
-		gentrace.AttrSession("session-7"),
-		gentrace.AttrUser("customer-1017"),
-		gentrace.AttrTags("support", "en"),
-		gentrace.AttrMetadata(gentrace.Metadata{"plan": gentrace.String("pro")}),
-	)
+	if ctx, err = gentrace.WithSession(ctx, "session-7"); err != nil {
+		return err
+	}
+	if ctx, err = gentrace.WithUser(ctx, "customer-1017"); err != nil {
+		return err
+	}
+	ctx, err = gentrace.WithAttributes(ctx, gentrace.Attributes{
+		Tags:     []string{"support", "en"},
+		Metadata: gentrace.Metadata{"plan": gentrace.String("pro")},
+	})
 	if err != nil {
 		return err
 	}
@@ -103,22 +107,23 @@ func run(out io.Writer) (err error) {
 	}
 	fmt.Fprintf(out, "greeter run %s: %s\n", greeting.PipelineRunID, greeting.Choices[0].Message.Content)
 
-	// Advanced mode: a Measure step and a chat call in one run.
+	// Advanced mode: a Measure step and a chat call in one run, which
+	// travels in the context.
 	pipeline, err := svc.Gentrace.NewPipeline("order-status")
 	if err != nil {
 		return err
 	}
-	runner, err := pipeline.Start(ctx, gentrace.RunContext{})
+	runCtx, run, err := pipeline.Start(ctx, gentrace.RunContext{})
 	if err != nil {
 		return err
 	}
-	order, err := gentrace.Measure(runner, map[string]any{"orderId": "A-1017"},
-		func() (map[string]any, error) { return lookupOrder("A-1017") },
+	order, err := gentrace.Measure(runCtx, map[string]any{"orderId": "A-1017"},
+		func(context.Context) (map[string]any, error) { return lookupOrder("A-1017") },
 		gentrace.WithProvider("shop", "lookup_order"))
 	if err != nil {
 		return err
 	}
-	answer, err := ai.ForRunner(runner).CreateChatCompletion(ctx, goopenai.ChatCompletionRequest{
+	answer, err := ai.CreateChatCompletion(runCtx, goopenai.ChatCompletionRequest{
 		Model: goopenai.GPT4oMini,
 		Messages: []goopenai.ChatCompletionMessage{
 			{Role: goopenai.ChatMessageRoleSystem, Content: fmt.Sprintf("You are a support assistant. Order data: %v", order)},
@@ -128,7 +133,7 @@ func run(out io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	runID, err := runner.Submit(ctx)
+	runID, err := run.Submit(ctx)
 	if err != nil {
 		return err
 	}
