@@ -4,12 +4,12 @@ import (
 	"os"
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/gentrace/gentrace-go/internal/leakcheck"
 )
 
 func TestMain(m *testing.M) {
 	if os.Getenv(sinkEnv) == "1" {
 		serveSink() // a benchmark's backend, in a process of its own
 	}
-	goleak.VerifyTestMain(m)
+	leakcheck.Main(m)
 }

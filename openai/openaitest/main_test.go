@@ -8,13 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gentrace/gentrace-go/internal/leakcheck"
 	"github.com/gentrace/gentrace-go/openai/openaitest"
 	openai "github.com/sashabaranov/go-openai"
-	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	leakcheck.Main(m)
 }
 
 // newServer starts a Server that the test closes when it ends.

@@ -1,0 +1,9 @@
+package openaihttp_test
+
+import (
+	"testing"
+
+	"github.com/gentrace/gentrace-go/internal/leakcheck"
+)
+
+func TestMain(m *testing.M) { leakcheck.Main(m) }
