@@ -296,12 +296,29 @@ func TestStreamBytesPassThroughAtOnce(t *testing.T) {
 
 func TestAbandonedBodyIsRecorded(t *testing.T) {
 	w := newWorld(t)
-	w.wire.enqueue(held(sseReply(textStream("", "never", " read")...), 2))
+	// The answer comes from a pipe that is never finished, as a model
+	// still generating; no connection is involved, so that the test
+	// leaves nothing running once the pipe is closed.
+	pr, pw := io.Pipe()
+	t.Cleanup(func() { pw.Close() })
+	go func() {
+		for _, ev := range textStream("", "never", " read")[:2] {
+			if _, err := io.WriteString(pw, ev); err != nil {
+				return
+			}
+		}
+	}()
+	hc := &http.Client{Transport: w.rec.Transport(roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"text/event-stream"}}, Body: pr, Request: req}, nil
+	}))}
 	p, _ := w.gc.NewPipeline("simple")
 	ctx, _ := gentrace.WithPipeline(context.Background(), p, gentrace.RunContext{})
 	call := &openaihttpCall{}
 	func() {
-		stream, err := w.goopenai().CreateChatCompletionStream(withCall(ctx, call), streamRequest(""))
+		cfg := goopenai.DefaultConfig("sk-test")
+		cfg.BaseURL = "http://openai.test/v1"
+		cfg.HTTPClient = hc
+		stream, err := goopenai.NewClientWithConfig(cfg).CreateChatCompletionStream(withCall(ctx, call), streamRequest(""))
 		if err != nil {
 			t.Fatal(err)
 		}
