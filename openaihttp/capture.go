@@ -162,13 +162,22 @@ func setBody(req *http.Request, data []byte) {
 	req.ContentLength = int64(len(data))
 }
 
+// readAll reads r, in one allocation when its size is known.
 func readAll(r io.Reader, size int64) ([]byte, error) {
 	if size <= 0 || size > 64<<20 {
 		return io.ReadAll(r)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+1))
-	_, err := buf.ReadFrom(r)
-	return buf.Bytes(), err
+	buf := make([]byte, size)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, err
+	}
+	// A body longer than it said: keep reading.
+	var one [1]byte
+	if n, _ := r.Read(one[:]); n > 0 {
+		rest, err := io.ReadAll(r)
+		return append(append(buf, one[0]), rest...), err
+	}
+	return buf, nil
 }
 
 // withIncludeUsage returns the request with stream_options.include_usage

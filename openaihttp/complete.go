@@ -84,7 +84,7 @@ func (c *capture) splitRequest(s *gentrace.Step) string {
 	}
 	model := ""
 	jsonscan.Members(c.request, func(k, v []byte) bool {
-		key := string(k)
+		key := keyString(k)
 		if slices.Contains(c.route.inputs, key) {
 			s.Inputs[key] = json.RawMessage(v)
 		} else {
@@ -177,7 +177,7 @@ func (c *capture) completeBody(s *gentrace.Step, model string) (*usage, string) 
 		return nil, model
 	}
 	if !jsonscan.Members(body, func(k, v []byte) bool {
-		s.Outputs[string(k)] = json.RawMessage(v)
+		s.Outputs[keyString(k)] = json.RawMessage(v)
 		return true
 	}) {
 		clear(s.Outputs)
@@ -387,4 +387,56 @@ func roundCost(usd float64) float64 {
 		return usd
 	}
 	return r
+}
+
+// keyString returns the key as a string, without allocating for the keys
+// OpenAI's requests and answers use most.
+func keyString(k []byte) string {
+	switch string(k) {
+	case "model":
+		return "model"
+	case "messages":
+		return "messages"
+	case "input":
+		return "input"
+	case "stream":
+		return "stream"
+	case "temperature":
+		return "temperature"
+	case "user":
+		return "user"
+	case "tools":
+		return "tools"
+	case "tool_choice":
+		return "tool_choice"
+	case "id":
+		return "id"
+	case "object":
+		return "object"
+	case "created":
+		return "created"
+	case "choices":
+		return "choices"
+	case "usage":
+		return "usage"
+	case "data":
+		return "data"
+	case "output":
+		return "output"
+	case "status":
+		return "status"
+	case "service_tier":
+		return "service_tier"
+	case "system_fingerprint":
+		return "system_fingerprint"
+	case "max_tokens":
+		return "max_tokens"
+	case "max_completion_tokens":
+		return "max_completion_tokens"
+	case "stream_options":
+		return "stream_options"
+	case "response_format":
+		return "response_format"
+	}
+	return string(k)
 }
