@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 
 	gentrace "github.com/gentrace/gentrace-go"
-	"github.com/gentrace/gentrace-go/internal/tokens"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -110,9 +109,13 @@ func (r *chatRecord) complete(s *gentrace.Step) {
 		}
 		s.Usage = usageOf(r.stream.usage)
 		if s.Usage == nil && r.stream.chunks > 0 {
-			s.Usage = r.estimate(model, resp)
+			var unmeasured []string
+			s.Usage, unmeasured = r.estimate(model, resp)
 			s.Outputs["usage"] = usageOutput(s.Usage)
 			s.Outputs["usageEstimated"] = true
+			if len(unmeasured) > 0 {
+				s.Outputs["usageUnmeasured"] = unmeasured
+			}
 		}
 	default:
 		s.Outputs = map[string]any{}
@@ -121,22 +124,19 @@ func (r *chatRecord) complete(s *gentrace.Step) {
 }
 
 // estimate counts tokens with tiktoken for a stream that sent no usage.
-func (r *chatRecord) estimate(model string, resp streamedChat) *gentrace.Usage {
-	prompt := chatPromptTokens(model, r.request.Messages, r.request.Tools)
-	completion := 0
-	for _, ch := range resp.Choices {
-		n := tokens.CompletionMessage(model, ch.Message)
-		completion += n
-		if len(resp.Choices) == 1 && ch.FinishReason == openai.FinishReasonStop {
-			rememberReply(model, ch.Message, n)
-		}
+func (r *chatRecord) estimate(model string, resp streamedChat) (*gentrace.Usage, []string) {
+	prompt := chatPromptTokens(model, &r.request)
+	msgs := make([]openai.ChatCompletionMessage, len(resp.Choices))
+	for i, ch := range resp.Choices {
+		msgs[i] = ch.Message
 	}
+	completion := chatCompletionTokens(model, msgs)
 	return &gentrace.Usage{
-		PromptTokens:     prompt,
-		CompletionTokens: completion,
-		TotalTokens:      prompt + completion,
+		PromptTokens:     prompt.Tokens,
+		CompletionTokens: completion.Tokens,
+		TotalTokens:      prompt.Tokens + completion.Tokens,
 		Estimated:        true,
-	}
+	}, append(prompt.Unmeasured, completion.Unmeasured...)
 }
 
 // ChatCompletionStream is go-openai's chat stream, recorded: Recv passes

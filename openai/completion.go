@@ -162,10 +162,10 @@ func (r *completionRecord) complete(s *gentrace.Step) {
 }
 
 func (r *completionRecord) estimate(model string) *gentrace.Usage {
-	prompt := completionPromptTokens(model, r.request.Prompt)
+	prompt := completionPromptTokens(model, r.request.Prompt).Tokens
 	completion := 0
 	for _, c := range r.stream.choices {
-		completion += tokens.Completion(model, c.text.String())
+		completion += tokens.Completion(model, c.text.String()).Tokens
 	}
 	return &gentrace.Usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion, Estimated: true}
 }

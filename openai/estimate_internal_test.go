@@ -2,78 +2,74 @@ package openai
 
 import (
 	"encoding/json"
-	"fmt"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/gentrace/gentrace-go/internal/tokens"
 	openai "github.com/sashabaranov/go-openai"
 )
 
-// TestChatPromptTokensMatchesTokens checks that counting messages one at a
-// time through the cache gives tokens.ChatPrompt's total, cold and warm,
-// for both encodings and for messages the cache skips.
-func TestChatPromptTokensMatchesTokens(t *testing.T) {
-	msgs := []openai.ChatCompletionMessage{
-		{Role: "system", Content: "You are terse."},
-		{Role: "user", Content: "Hello there, how are you?", Name: "alice"},
-		{Role: "assistant", ToolCalls: []openai.ToolCall{{ID: "c1", Type: "function",
-			Function: openai.FunctionCall{Name: "f", Arguments: `{"a":1}`}}}},
-		{Role: "tool", ToolCallID: "c1", Content: "42"},
-		{Role: "user", MultiContent: []openai.ChatMessagePart{{Type: "text", Text: "Look at this"},
-			{Type: "image_url", ImageURL: &openai.ChatMessageImageURL{URL: "https://example.com/x.png"}}}},
-		{Role: "assistant", Refusal: "I can't", ReasoningContent: "because"},
-		{Role: "assistant", FunctionCall: &openai.FunctionCall{Name: "g", Arguments: "{}"}},
+// TestChatPromptTokensWireForm checks that a go-openai request is counted
+// as its JSON body: tools, the legacy functions, tool_choice, parts with
+// images, tool calls and tool messages all reach internal/tokens.
+func TestChatPromptTokensWireForm(t *testing.T) {
+	req := openai.ChatCompletionRequest{
+		Model: "gpt-4o",
+		Messages: []openai.ChatCompletionMessage{
+			{Role: "system", Content: "You are terse."},
+			{Role: "user", Content: "Hello there, how are you?", Name: "alice"},
+			{Role: "assistant", ToolCalls: []openai.ToolCall{{ID: "c1", Type: "function",
+				Function: openai.FunctionCall{Name: "f", Arguments: `{"a":1}`}}}},
+			{Role: "tool", ToolCallID: "c1", Content: "42"},
+			{Role: "user", MultiContent: []openai.ChatMessagePart{{Type: "text", Text: "Look at this"},
+				{Type: "image_url", ImageURL: &openai.ChatMessageImageURL{URL: "https://example.com/x.png", Detail: "high"}}}},
+		},
+		Tools: []openai.Tool{
+			{Type: "function", Function: &openai.FunctionDefinition{Name: "f", Description: "d",
+				Parameters: map[string]any{"type": "object", "properties": map[string]any{"a": map[string]any{"type": "integer"}}}}},
+		},
+		ToolChoice: "none",
 	}
-	tools := []openai.Tool{
-		{Type: "function", Function: &openai.FunctionDefinition{Name: "f", Description: "d", Parameters: map[string]any{"type": "object"}}},
-		{Type: "function", Function: &openai.FunctionDefinition{Name: "g"}},
+	body, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, model := range []string{"gpt-4o", "gpt-3.5-turbo", "unknown-model"} {
-		for _, n := range []int{0, 1, 3, len(msgs)} {
-			for _, tl := range [][]openai.Tool{nil, tools[:1], tools} {
-				want := tokens.ChatPrompt(model, msgs[:n], tl)
-				for pass := range 2 {
-					if got := chatPromptTokens(model, msgs[:n], tl); got != want {
-						t.Errorf("%s, %d messages, %d tools, pass %d: %d tokens, want %d", model, n, len(tl), pass, got, want)
-					}
-				}
-			}
-		}
+	var wire tokens.ChatRequest
+	if err := json.Unmarshal(body, &wire); err != nil {
+		t.Fatal(err)
 	}
-	// A message too large for the cache is counted every time.
-	long := append(msgs[:1:1], openai.ChatCompletionMessage{Role: "user", Content: strings.Repeat("long text ", cacheMaxMessage/10+1)})
-	want := tokens.ChatPrompt("gpt-4o", long, nil)
-	for range 2 {
-		if got := chatPromptTokens("gpt-4o", long, nil); got != want {
-			t.Errorf("long message: %d tokens, want %d", got, want)
-		}
+	want := tokens.ChatPrompt("gpt-4o", &wire)
+	got := chatPromptTokens("gpt-4o", &req)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("chatPromptTokens = %+v, want %+v", got, want)
+	}
+	if got.Complete() {
+		t.Errorf("a remote image must be reported as unmeasured: %+v", got)
+	}
+	// Without the tools, the image and tool_choice the count is smaller.
+	plain := req
+	plain.Tools, plain.ToolChoice, plain.Messages = nil, nil, req.Messages[:2]
+	if p := chatPromptTokens("gpt-4o", &plain); p.Tokens >= got.Tokens {
+		t.Errorf("plain prompt %d tokens, full %d", p.Tokens, got.Tokens)
 	}
 }
 
-// TestTokenCacheBounds checks that the cache keeps at most two generations
-// and that a recently used entry survives a generation change.
-func TestTokenCacheBounds(t *testing.T) {
-	var c tokenCache
-	keep := messageKey{encoding: "e", content: "keep"}
-	c.put(keep, 1)
-	for i := range 3 * cacheEntries {
-		c.put(messageKey{encoding: "e", content: fmt.Sprint(i)}, i)
-		if i%100 == 0 {
-			if n, ok := c.get(keep); !ok || n != 1 {
-				t.Fatalf("entry in use lost after %d puts", i)
-			}
-		}
+// TestChatCompletionTokensCalls checks that generated tool calls are
+// counted with their framing, more than their names and arguments.
+func TestChatCompletionTokensCalls(t *testing.T) {
+	msg := openai.ChatCompletionMessage{Role: "assistant", ToolCalls: []openai.ToolCall{
+		{ID: "a", Type: "function", Function: openai.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`}},
+	}}
+	got := chatCompletionTokens("gpt-4o", []openai.ChatCompletionMessage{msg}).Tokens
+	text := tokens.Count(tokens.O200kBase, "get_weather") + tokens.Count(tokens.O200kBase, `{"city":"Paris"}`)
+	if got <= text {
+		t.Errorf("one call: %d tokens, want more than its text's %d", got, text)
 	}
-	if n := len(c.cur) + len(c.old); n > 2*cacheEntries {
-		t.Errorf("%d entries, want at most %d", n, 2*cacheEntries)
+	if n := completionPromptTokens("gpt-4o", []int{1, 2, 3}).Tokens; n != 3 {
+		t.Errorf("token prompt: %d tokens, want 3", n)
 	}
-	big := messageKey{content: strings.Repeat("x", cacheBytes/2+1)}
-	c.put(big, 1)
-	c.put(messageKey{content: strings.Repeat("y", cacheBytes/2+1)}, 2)
-	if c.curBytes > cacheBytes {
-		t.Errorf("%d bytes in the current generation, want at most %d", c.curBytes, cacheBytes)
+	if n := completionPromptTokens("gpt-4o", []string{"a b", "c"}).Tokens; n != 3 {
+		t.Errorf("string prompts: %d tokens, want 3", n)
 	}
 }
 
@@ -127,25 +123,5 @@ func TestObjectAndSplit(t *testing.T) {
 	in, params := split(map[string]any{"a": 1, "b": 2}, "a")
 	if len(in) != 1 || len(params) != 1 || in["a"] == nil || params["b"] == nil {
 		t.Errorf("split = %v, %v", in, params)
-	}
-}
-
-// TestRememberReply checks that a reply's count, stored when its stream is
-// completed, is what ChatPrompt gives for it as a history message.
-func TestRememberReply(t *testing.T) {
-	reply := openai.ChatCompletionMessage{Role: "assistant", Content: "A reply that the next turn resends, unique: 7f3a."}
-	rememberReply("gpt-4o", reply, tokens.CompletionMessage("gpt-4o", reply))
-	k := messageKey{encoding: tokens.EncodingForModel("gpt-4o"), role: reply.Role, content: reply.Content}
-	got, ok := messageCounts.get(k)
-	if !ok {
-		t.Fatal("reply not remembered")
-	}
-	want := tokens.ChatPrompt("gpt-4o", []openai.ChatCompletionMessage{reply}, nil) - tokens.ChatPrompt("gpt-4o", nil, nil)
-	if got != want {
-		t.Errorf("remembered %d tokens, want %d", got, want)
-	}
-	history := []openai.ChatCompletionMessage{{Role: "user", Content: "q"}, reply}
-	if got, want := chatPromptTokens("gpt-4o", history, nil), tokens.ChatPrompt("gpt-4o", history, nil); got != want {
-		t.Errorf("history counted %d, want %d", got, want)
 	}
 }

@@ -261,7 +261,7 @@ func checkCost(t *testing.T, kind callKind, step gentracetest.StepRun, usage *go
 }
 
 // TestStreamEstimatedUsage checks that a stream without usage is recorded
-// with tiktoken counts: the prompt by the SPEC's message and tool formula,
+// with tiktoken counts: the prompt as internal/tokens counts its wire form,
 // the completion by its text; Estimated is set.
 func TestStreamEstimatedUsage(t *testing.T) {
 	t.Parallel()
@@ -280,8 +280,16 @@ func TestStreamEstimatedUsage(t *testing.T) {
 	}
 	stream.Close()
 
-	wantPrompt := tokens.ChatPrompt(req.Model, req.Messages, req.Tools)
-	wantCompletion := tokens.Completion(req.Model, reply)
+	body, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wire tokens.ChatRequest
+	if err := json.Unmarshal(body, &wire); err != nil {
+		t.Fatal(err)
+	}
+	wantPrompt := tokens.ChatPrompt(req.Model, &wire).Tokens
+	wantCompletion := tokens.Completion(req.Model, reply).Tokens
 	steps := r.Steps()
 	if len(steps) != 1 {
 		t.Fatalf("%d steps", len(steps))
@@ -292,7 +300,7 @@ func TestStreamEstimatedUsage(t *testing.T) {
 	if !reflect.DeepEqual(u, want) {
 		t.Errorf("usage = %+v, want %+v", u, want)
 	}
-	// A second call with the same prompt is counted from the message cache
+	// A second call with the same prompt is counted from the text cache
 	// and must agree.
 	h.oai.Enqueue(openaitest.RouteChatCompletions,
 		openaitest.ChatStream(openaitest.ChatChunks(5, openaitest.Choice{Content: reply})...))
