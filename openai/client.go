@@ -10,7 +10,7 @@ import (
 	"sync"
 
 	gentrace "github.com/gentrace/gentrace-go"
-	"github.com/gentrace/gentrace-go/internal/pricing"
+	"github.com/gentrace/gentrace-go/pricing"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -30,7 +30,7 @@ var ErrRunOption = errors.New("gentrace: pipeline slug, previous run ID and run 
 type Client struct {
 	oc       *openai.Client
 	gentrace *gentrace.Client // nil: gentrace.Default() at call time
-	prices   *PriceTable
+	prices   *pricing.Table
 	usage    bool // ask for exact stream usage
 	runner   *gentrace.Runner
 	defaults []CallOption
@@ -47,8 +47,10 @@ type Option func(*Client)
 // receives diagnostics. The default is gentrace.Default() at call time.
 func WithGentrace(c *gentrace.Client) Option { return func(o *Client) { o.gentrace = c } }
 
-// WithPriceTable sets the prices used for cost (default DefaultPrices()).
-func WithPriceTable(t *PriceTable) Option { return func(o *Client) { o.prices = t } }
+// WithPriceTable sets the prices used for cost (default pricing.Default(),
+// the embedded dated table). Add or override prices with the table's With
+// method.
+func WithPriceTable(t *pricing.Table) Option { return func(o *Client) { o.prices = t } }
 
 // WithExactStreamUsage makes every stream ask OpenAI for its exact token
 // usage (stream_options.include_usage), so nothing needs estimating. The
@@ -84,7 +86,7 @@ func NewClientWithConfig(config openai.ClientConfig, opts ...Option) *Client {
 
 // Wrap returns a recording client that sends its calls through oc.
 func Wrap(oc *openai.Client, opts ...Option) *Client {
-	c := &Client{oc: oc, prices: DefaultPrices(), warned: new(sync.Map)}
+	c := &Client{oc: oc, prices: pricing.Default(), warned: new(sync.Map)}
 	for _, opt := range opts {
 		opt(c)
 	}
@@ -267,14 +269,3 @@ func (k *call) record(s gentrace.Step) {
 		}
 	}
 }
-
-// PriceTable is a set of model prices; see DefaultPrices.
-type PriceTable = pricing.Table
-
-// Price is what a model costs in US dollars per million tokens. When
-// HasCachedInput is false, cached prompt tokens cost Input.
-type Price = pricing.Price
-
-// DefaultPrices returns the embedded, dated price table (see its AsOf). Add
-// or override prices with its With method and WithPriceTable.
-func DefaultPrices() *PriceTable { return pricing.Default() }

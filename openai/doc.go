@@ -59,13 +59,17 @@ token is measured.
 
 # Cost and token estimation
 
-Cost in US dollars comes from [DefaultPrices], an embedded dated table:
-the exact model first, then its alias, then the longest known prefix. An
-unknown model has no cost and is logged once; a free model (moderations,
-which report no usage) costs 0. When a stream carries no usage, tokens are
-counted with tiktoken when the step is completed, off the caller's path,
-and marked Estimated; the counts of chat messages are remembered in a
-bounded cache, since every call of a conversation resends its history.
+Cost in US dollars comes from the embedded, dated table of package
+github.com/gentrace/gentrace-go/pricing (set another with
+[WithPriceTable]): the exact model first, then its alias (the name without
+a date suffix), then the table's written-down family rules; never a prefix
+of another model's name. An unknown model has no cost and is logged once; a
+free model (moderations, which report no usage) costs 0. When a stream
+carries no usage, tokens are counted with tiktoken when the step is
+completed, off the caller's path, and marked Estimated; tool definitions
+are counted as the model reads them, and the counts of long texts are
+remembered in a bounded cache, since every call of a conversation resends
+its history.
 [WithExactStreamUsage] and [WithExactUsage] ask OpenAI for exact usage
 instead and hide the extra chunk from a caller who did not ask for it.
 */

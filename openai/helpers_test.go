@@ -21,6 +21,7 @@ import (
 	"github.com/gentrace/gentrace-go/gentracetest"
 	"github.com/gentrace/gentrace-go/openai"
 	"github.com/gentrace/gentrace-go/openai/openaitest"
+	"github.com/gentrace/gentrace-go/pricing"
 	gogpt "github.com/sashabaranov/go-openai"
 )
 
@@ -228,9 +229,9 @@ func near(a, b float64) bool {
 }
 
 // price returns the default table's price of model.
-func price(t *testing.T, model string) openai.Price {
+func price(t *testing.T, model string) pricing.Price {
 	t.Helper()
-	p, _, ok := openai.DefaultPrices().Lookup(model)
+	p, _, ok := pricing.Default().Lookup(model)
 	if !ok {
 		t.Fatalf("no default price for %q", model)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	gentrace "github.com/gentrace/gentrace-go"
+	"github.com/gentrace/gentrace-go/pricing"
 	openai "github.com/sashabaranov/go-openai"
 	"github.com/sashabaranov/go-openai/jsonschema"
 )
@@ -227,8 +228,9 @@ func (c *Client) price(s *gentrace.Step, model string) {
 	}
 	switch u := s.Usage; {
 	case u != nil:
-		s.Outputs["cost"] = gentrace.Dollars(roundCost(p.Cost(u.PromptTokens, u.CachedPromptTokens, u.CompletionTokens)))
-	case p == (Price{}):
+		s.Outputs["cost"] = gentrace.Dollars(roundCost(p.Cost(pricing.Usage{
+			InputTokens: u.PromptTokens, CachedInputTokens: u.CachedPromptTokens, OutputTokens: u.CompletionTokens})))
+	case p == (pricing.Price{}):
 		s.Outputs["cost"] = gentrace.Dollars(0)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/gentrace/gentrace-go/internal/tokens"
 	"github.com/gentrace/gentrace-go/openai"
 	"github.com/gentrace/gentrace-go/openai/openaitest"
+	"github.com/gentrace/gentrace-go/pricing"
 	gogpt "github.com/sashabaranov/go-openai"
 )
 
@@ -244,7 +245,7 @@ func checkCost(t *testing.T, kind callKind, step gentracetest.StepRun, usage *go
 		if !ok || step.Outputs["usageEstimated"] != true {
 			t.Fatalf("outputs.usage = %v, usageEstimated = %v: want estimated usage", step.Outputs["usage"], step.Outputs["usageEstimated"])
 		}
-		want = p.Cost(int(u["prompt_tokens"].(float64)), 0, int(u["completion_tokens"].(float64)))
+		want = p.Cost(pricing.Usage{InputTokens: int(u["prompt_tokens"].(float64)), OutputTokens: int(u["completion_tokens"].(float64))})
 		if want == 0 {
 			t.Fatal("estimated usage costs nothing")
 		}
@@ -253,7 +254,7 @@ func checkCost(t *testing.T, kind callKind, step gentracetest.StepRun, usage *go
 		if usage.PromptTokensDetails != nil {
 			cached = usage.PromptTokensDetails.CachedTokens
 		}
-		want = p.Cost(usage.PromptTokens, cached, usage.CompletionTokens)
+		want = p.Cost(pricing.Usage{InputTokens: usage.PromptTokens, CachedInputTokens: cached, OutputTokens: usage.CompletionTokens})
 	}
 	if !near(got, want) {
 		t.Errorf("cost = %v, want %v (%s at %+v)", got, want, model, p)
@@ -483,7 +484,7 @@ func TestCost(t *testing.T) {
 	usage := gogpt.Usage{PromptTokens: 1000, CompletionTokens: 100, TotalTokens: 1100}
 	cached := usage
 	cached.PromptTokensDetails = &gogpt.PromptTokensDetails{CachedTokens: 400}
-	custom, err := openai.DefaultPrices().With(map[string]openai.Price{
+	custom, err := pricing.Default().With(map[string]pricing.Price{
 		"acme-llm-1": {Input: 1, Output: 2},
 		"gpt-4o":     {Input: 100, CachedInput: 50, HasCachedInput: true, Output: 200},
 	})
@@ -494,7 +495,7 @@ func TestCost(t *testing.T) {
 		name   string
 		model  string // the response's
 		usage  gogpt.Usage
-		prices *openai.PriceTable
+		prices *pricing.Table
 		want   float64 // < 0: no cost
 	}{
 		{"exact model", "gpt-4o-mini", usage, nil, (1000*0.15 + 100*0.60) / 1e6},
@@ -602,7 +603,7 @@ func TestCostFromGo(t *testing.T) {
 	var want float64
 	for i, s := range steps[:2] {
 		cost, ok := s.Cost()
-		if !ok || !near(cost.Value, p.Cost(s.Usage.PromptTokens, 0, s.Usage.CompletionTokens)) {
+		if !ok || !near(cost.Value, p.Cost(pricing.Usage{InputTokens: s.Usage.PromptTokens, OutputTokens: s.Usage.CompletionTokens})) {
 			t.Errorf("step %d cost %+v", i, cost)
 		}
 		if s.Elapsed() <= 0 {

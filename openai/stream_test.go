@@ -18,6 +18,7 @@ import (
 	"github.com/gentrace/gentrace-go/gentracetest"
 	"github.com/gentrace/gentrace-go/openai"
 	"github.com/gentrace/gentrace-go/openai/openaitest"
+	"github.com/gentrace/gentrace-go/pricing"
 	gogpt "github.com/sashabaranov/go-openai"
 )
 
@@ -105,8 +106,9 @@ func TestStreamAggregation(t *testing.T) {
 					t.Error("exact usage marked estimated")
 				}
 				p := price(t, gogpt.GPT4o)
-				if got, _ := costOf(t, outputs); !near(got, p.Cost(1200, 1024, 34)) {
-					t.Errorf("cost = %v, want %v", got, p.Cost(1200, 1024, 34))
+				wantCost := p.Cost(pricing.Usage{InputTokens: 1200, CachedInputTokens: 1024, OutputTokens: 34})
+				if got, _ := costOf(t, outputs); !near(got, wantCost) {
+					t.Errorf("cost = %v, want %v", got, wantCost)
 				}
 			},
 		},
