@@ -115,15 +115,26 @@ func (f *format) message(enc, model string, m *ChatMessage, padSystem bool, call
 }
 
 // parts counts the parts of a message's content (chat or Responses).
+// Consecutive text parts are counted as one text, as the model reads them.
 func parts(enc, model string, ps []ContentPart) Estimate {
 	var est Estimate
+	var text strings.Builder
+	flush := func() {
+		est.Tokens += countText(enc, text.String())
+		text.Reset()
+	}
 	for i := range ps {
 		p := &ps[i]
 		switch p.Type {
 		case "text", "input_text", "output_text":
-			est.Tokens += countText(enc, p.Text)
+			text.WriteString(p.Text)
+			continue
 		case "refusal":
-			est.Tokens += countText(enc, p.Refusal)
+			text.WriteString(p.Refusal)
+			continue
+		}
+		flush()
+		switch p.Type {
 		case "image_url":
 			if p.ImageURL != nil {
 				est.merge(imageEstimate(model, p.ImageURL.URL, p.ImageURL.Detail))
@@ -133,19 +144,21 @@ func parts(enc, model string, ps []ContentPart) Estimate {
 				est.merge(imageEstimate(model, p.InputImageURL, p.Detail))
 			} else {
 				est.Tokens += lowDetailTokens(model)
-				est.note("image by file ID counted at the low-detail budget of %d tokens (size unknown)", lowDetailTokens(model))
+				est.note("image by file ID counted at the low-detail cost of %d tokens (its size is unknown)", lowDetailTokens(model))
 			}
 		case "input_audio":
 			est.note("audio input not counted (audio tokens depend on its duration)")
 		case "file", "input_file":
 			est.note("file input not counted (its extracted text and page images are not known)")
 		default:
-			est.Tokens += countText(enc, p.Text)
-			if p.Text == "" {
+			if p.Text != "" {
+				est.Tokens += countText(enc, p.Text)
+			} else {
 				est.note("content part of type %q not counted", p.Type)
 			}
 		}
 	}
+	flush()
 	return est
 }
 
@@ -230,9 +243,7 @@ func ChatCompletion(model string, choices []ChatMessage) Estimate {
 	for i := range choices {
 		m := &choices[i]
 		est.Tokens += countText(enc, m.Content.Text) + countText(enc, m.Refusal)
-		for _, p := range m.Content.Parts {
-			est.Tokens += countText(enc, p.Text) + countText(enc, p.Refusal)
-		}
+		est.merge(parts(enc, model, m.Content.Parts))
 		calls := m.ToolCalls
 		if m.FunctionCall != nil {
 			calls = append(calls, ToolCall{Function: *m.FunctionCall})

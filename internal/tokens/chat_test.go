@@ -2,6 +2,7 @@ package tokens
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -111,5 +112,229 @@ func TestChatPromptReference(t *testing.T) {
 				t.Errorf("ChatPrompt = %+v, want %d (the API's count)", got, v.want)
 			}
 		})
+	}
+}
+
+// prompt counts a chat request body for model.
+func prompt(tb testing.TB, model, body string) Estimate {
+	tb.Helper()
+	return ChatPrompt(model, decodeChat(tb, body))
+}
+
+// TestChatPromptEquivalences checks the rules on cases without a published
+// count, by the relations they must keep under both encodings.
+func TestChatPromptEquivalences(t *testing.T) {
+	t.Parallel()
+	const weatherFn = `{"name":"get_weather","description":"Weather in a city","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}`
+	tests := []struct {
+		name   string
+		a, b   string
+		aMinus int // a − b, in tokens
+	}{
+		{"tools and legacy functions render alike",
+			`{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":` + weatherFn + `}]}`,
+			`{"messages":[{"role":"user","content":"hi"}],"functions":[` + weatherFn + `]}`, 0},
+		{"tool result is a function result under the call's name",
+			`{"messages":[{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},{"role":"tool","tool_call_id":"c1","content":"18C"}]}`,
+			`{"messages":[{"role":"assistant","function_call":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}},{"role":"function","name":"get_weather","content":"18C"}]}`, 0},
+		{"a name costs its tokens and one more",
+			`{"messages":[{"role":"user","name":"alice","content":"hi"}]}`,
+			`{"messages":[{"role":"user","content":"hi"}]}`, -1},
+		{"tool_choice none costs 1",
+			`{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":` + weatherFn + `}],"tool_choice":"none"}`,
+			`{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":` + weatherFn + `}]}`, 1},
+		{"tool_choice auto costs nothing",
+			`{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":` + weatherFn + `}],"tool_choice":"auto"}`,
+			`{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":` + weatherFn + `}]}`, 0},
+		{"named tool_choice costs 4 and the name, like function_call",
+			`{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":` + weatherFn + `}],"tool_choice":{"type":"function","function":{"name":"get_weather"}}}`,
+			`{"messages":[{"role":"user","content":"hi"}],"functions":[` + weatherFn + `],"function_call":{"name":"get_weather"}}`, 0},
+		{"developer message is the system message",
+			`{"messages":[{"role":"developer","content":"Be brief."},{"role":"user","content":"hi"}],"tools":[{"type":"function","function":` + weatherFn + `}]}`,
+			`{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"hi"}],"tools":[{"type":"function","function":` + weatherFn + `}]}`, 0},
+		{"text parts count as text",
+			`{"messages":[{"role":"user","content":[{"type":"text","text":"hello "},{"type":"text","text":"world"}]}]}`,
+			`{"messages":[{"role":"user","content":"hello world"}]}`, 0},
+		{"null content counts nothing",
+			`{"messages":[{"role":"assistant","content":null}]}`,
+			`{"messages":[{"role":"assistant"}]}`, 0},
+	}
+	for _, model := range []string{"gpt-4o", "gpt-4"} {
+		for _, tt := range tests {
+			t.Run(model+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				a, b := prompt(t, model, tt.a), prompt(t, model, tt.b)
+				name := Count(EncodingForModel(model), "alice")
+				want := tt.aMinus
+				if want < 0 {
+					want = name + 1 // the name case
+				}
+				if a.Tokens-b.Tokens != want || !a.Complete() || !b.Complete() {
+					t.Errorf("%d − %d = %d tokens, want %d (%v, %v)", a.Tokens, b.Tokens, a.Tokens-b.Tokens, want, a.Unmeasured, b.Unmeasured)
+				}
+			})
+		}
+	}
+}
+
+func TestChatPromptToolCallsInHistory(t *testing.T) {
+	t.Parallel()
+	enc := O200kBase
+	one := `{"messages":[{"role":"assistant","content":"","tool_calls":[{"id":"a","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]}]}`
+	two := `{"messages":[{"role":"assistant","content":"","tool_calls":[{"id":"a","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}},{"id":"b","type":"function","function":{"name":"get_time","arguments":"{\"tz\":\"CET\"}"}}]}]}`
+	// One call: 3 per message, the role, 3 for the call, its name and
+	// arguments, 3 for priming.
+	want := 3 + Count(enc, "assistant") + 3 + Count(enc, "get_weather") + Count(enc, `{"city":"Paris"}`) + 3
+	if got := prompt(t, "gpt-4o", one).Tokens; got != want {
+		t.Errorf("one call: %d tokens, want %d", got, want)
+	}
+	// Two calls: the multi_tool_use wrapper instead of names and arguments.
+	calls := []ToolCall{{Function: FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`}}, {Function: FunctionCall{Name: "get_time", Arguments: `{"tz":"CET"}`}}}
+	want = 3 + Count(enc, "assistant") + 3 + Count(enc, renderParallel(calls)) + 3
+	if got := prompt(t, "gpt-4o", two).Tokens; got != want {
+		t.Errorf("two calls: %d tokens, want %d", got, want)
+	}
+}
+
+func TestChatPromptUnmeasured(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, body string
+		notes      int
+	}{
+		{"remote image", `{"messages":[{"role":"user","content":[{"type":"text","text":"what is this?"},{"type":"image_url","image_url":{"url":"https://example.com/a.png"}}]}]}`, 1},
+		{"two remote images", `{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://example.com/a.png","detail":"high"}},{"type":"image_url","image_url":{"url":"https://example.com/b.png"}}]}]}`, 2},
+		{"remote image at low detail is measured", `{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://example.com/a.png","detail":"low"}}]}]}`, 0},
+		{"audio", `{"messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{"data":"AAAA","format":"wav"}}]}]}`, 1},
+		{"file", `{"messages":[{"role":"user","content":[{"type":"file","file":{"file_id":"file-1"}}]}]}`, 1},
+		{"custom tool", `{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"custom","custom":{"name":"x"}}]}`, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := prompt(t, "gpt-4o", tt.body)
+			if len(got.Unmeasured) != tt.notes || got.Tokens <= 0 {
+				t.Errorf("ChatPrompt = %+v, want %d notes", got, tt.notes)
+			}
+		})
+	}
+}
+
+func TestChatPromptImagesCounted(t *testing.T) {
+	t.Parallel()
+	url := dataURL(t, "png", 1024, 1024)
+	with := prompt(t, "gpt-4o", `{"messages":[{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":{"url":"`+url+`","detail":"high"}}]}]}`)
+	without := prompt(t, "gpt-4o", `{"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}`)
+	if d := with.Tokens - without.Tokens; d != 765 || !with.Complete() {
+		t.Errorf("a 1024×1024 PNG adds %d tokens (%v), want 765", d, with.Unmeasured)
+	}
+}
+
+func TestChatCompletion(t *testing.T) {
+	t.Parallel()
+	enc := O200kBase
+	weather := ToolCall{ID: "a", Type: "function", Function: FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris","unit":"celsius"}`}}
+	tm := ToolCall{ID: "b", Type: "function", Function: FunctionCall{Name: "get_time", Arguments: `{"timezone":"Europe/Paris"}`}}
+	tests := []struct {
+		name   string
+		model  string
+		choice ChatMessage
+		want   int
+		notes  int
+	}{
+		{"text", "gpt-4o", ChatMessage{Content: Content{Text: "Paris is the capital of France."}}, Count(enc, "Paris is the capital of France."), 0},
+		{"refusal", "gpt-4o", ChatMessage{Refusal: "I can't help with that."}, Count(enc, "I can't help with that."), 0},
+		{"one call framed", "gpt-4o", ChatMessage{ToolCalls: []ToolCall{weather}},
+			Count(enc, "get_weather") + Count(enc, weather.Function.Arguments) + 7, 0},
+		{"legacy function call framed", "gpt-4o", ChatMessage{FunctionCall: &weather.Function},
+			Count(enc, "get_weather") + Count(enc, weather.Function.Arguments) + 7, 0},
+		// The captured stream this is modelled on counted 48.
+		{"two parallel calls in the wrapper", "gpt-4o", ChatMessage{ToolCalls: []ToolCall{weather, tm}}, 48, 0},
+		{"reasoning model reports hidden tokens", "o3-mini", ChatMessage{Content: Content{Text: "42"}}, 1, 1},
+		{"gpt-5 reasons", "gpt-5-2025-08-07", ChatMessage{Content: Content{Text: "42"}}, 1, 1},
+		{"gpt-5 chat does not", "gpt-5-chat-latest", ChatMessage{Content: Content{Text: "42"}}, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := ChatCompletion(tt.model, []ChatMessage{tt.choice})
+			if got.Tokens != tt.want || len(got.Unmeasured) != tt.notes {
+				t.Errorf("ChatCompletion = %+v, want %d tokens and %d notes", got, tt.want, tt.notes)
+			}
+		})
+	}
+	two := ChatCompletion("gpt-4o", []ChatMessage{{Content: Content{Text: "a b"}}, {Content: Content{Text: "c"}}})
+	if two.Tokens != Count(enc, "a b")+Count(enc, "c") {
+		t.Errorf("two choices: %d tokens", two.Tokens)
+	}
+}
+
+func TestReasoningModel(t *testing.T) {
+	t.Parallel()
+	for model, want := range map[string]bool{
+		"o1": true, "o1-mini": true, "o3-2025-04-16": true, "o4-mini": true, "gpt-5": true, "gpt-5-mini": true,
+		"gpt-5.1-codex": true, "codex-mini-latest": true, "ft:o4-mini-2025-04-16:a::b": true,
+		"gpt-5-chat-latest": false, "gpt-4o": false, "gpt-4.1": false, "omni-moderation-latest": false, "": false,
+	} {
+		if got := ReasoningModel(model); got != want {
+			t.Errorf("ReasoningModel(%q) = %v, want %v", model, got, want)
+		}
+	}
+}
+
+func TestCompletionPromptShapes(t *testing.T) {
+	t.Parallel()
+	enc := Cl100kBase
+	tests := []struct {
+		raw  string
+		want int
+	}{
+		{`"Say this is a test"`, Count(enc, "Say this is a test")},
+		{`["a b", "c"]`, Count(enc, "a b") + Count(enc, "c")},
+		{`[1, 2, 3]`, 3},
+		{`[[1, 2], [3]]`, 3},
+		{`null`, 0},
+		{`{`, 0},
+	}
+	for _, tt := range tests {
+		if got := CompletionPrompt("gpt-3.5-turbo-instruct", json.RawMessage(tt.raw)).Tokens; got != tt.want {
+			t.Errorf("CompletionPrompt(%s) = %d, want %d", tt.raw, got, tt.want)
+		}
+		if got := EmbeddingInput("text-embedding-3-small", json.RawMessage(tt.raw)).Tokens; got != tt.want {
+			t.Errorf("EmbeddingInput(%s) = %d, want %d", tt.raw, got, tt.want)
+		}
+	}
+	if got := Completion("gpt-4o", "hello world").Tokens; got != 2 {
+		t.Errorf("Completion = %d, want 2", got)
+	}
+}
+
+// TestTextCache checks that long texts are counted once and then found,
+// and that the cache keeps its bounds.
+func TestTextCache(t *testing.T) {
+	long := strings.Repeat("A long system prompt that every call resends. ", 20)
+	want := Count(O200kBase, long)
+	for range 2 {
+		if got := countText(O200kBase, long); got != want {
+			t.Fatalf("countText = %d, want %d", got, want)
+		}
+	}
+	if n, ok := texts.get(textKey{O200kBase, long}); !ok || n != want {
+		t.Errorf("long text not cached: %d, %v", n, ok)
+	}
+	if _, ok := texts.get(textKey{Cl100kBase, long}); ok && Count(Cl100kBase, long) != want {
+		t.Error("cache mixes encodings")
+	}
+	var c textCache
+	for i := range 3 * textCacheEntries {
+		c.put(textKey{"e", strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strings.Repeat("y", i/26)}, i)
+	}
+	if n := len(c.cur) + len(c.old); n > 2*textCacheEntries {
+		t.Errorf("%d entries, want at most %d", n, 2*textCacheEntries)
+	}
+	c.put(textKey{"e", strings.Repeat("z", textCacheBytes/2+1)}, 1)
+	c.put(textKey{"e", strings.Repeat("w", textCacheBytes/2+1)}, 2)
+	if c.curBytes > textCacheBytes {
+		t.Errorf("%d bytes in the current generation, want at most %d", c.curBytes, textCacheBytes)
 	}
 }

@@ -59,7 +59,7 @@ func hasModelPrefix(m, family string) bool {
 func ImageTokens(model, detail string, width, height int) int {
 	rule := imageRuleFor(model)
 	if rule.multiplier > 0 {
-		return int(math.Ceil(float64(patches(width, height)) * rule.multiplier))
+		return int(math.Round(float64(patches(width, height)) * rule.multiplier))
 	}
 	if detail == "low" || width <= 0 || height <= 0 {
 		return rule.base
@@ -93,7 +93,10 @@ func patches(width, height int) int {
 	}
 	r := math.Sqrt(32 * 32 * maxPatches / (w * h))
 	r *= math.Min(math.Floor(w*r/32)/(w*r/32), math.Floor(h*r/32)/(h*r/32))
-	n = math.Ceil(w*r/32) * math.Ceil(h*r/32)
+	// Whole pixels: 1800×2400 scales to 1056×1408 (33×44 patches), and
+	// float error must not turn 1056 into 1056.0000001 and 34 patches.
+	sw, sh := math.Floor(w*r+1e-6), math.Floor(h*r+1e-6)
+	n = math.Ceil(sw/32) * math.Ceil(sh/32)
 	return int(min(n, maxPatches))
 }
 
