@@ -287,3 +287,32 @@ func FuzzCountMatchesReference(f *testing.F) {
 		}
 	})
 }
+
+// TestVocabularies checks the embedded vocabularies load whole: every
+// token of the published files, each with its own rank, and every byte a
+// token.
+func TestVocabularies(t *testing.T) {
+	t.Parallel()
+	for enc, want := range map[string]int{O200kBase: 199998, Cl100kBase: 100256} {
+		e, err := encoderFor(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.vocab.size(); got != want {
+			t.Errorf("%s: %d tokens, want %d", enc, got, want)
+		}
+		for b := range 256 {
+			if _, ok := e.vocab.rankHashed(string([]byte{byte(b)}), hashString(string([]byte{byte(b)}))); !ok {
+				t.Errorf("%s: byte %#x is not a token", enc, b)
+			}
+		}
+	}
+	if _, err := parseVocab([]byte("YQ== 0\nYQ== 1\n")); err == nil {
+		t.Error("a token listed twice was accepted")
+	}
+	for _, bad := range []string{"YQ==\n", "YQ== x\n", "!!! 1\n", " 1\n"} {
+		if _, err := parseVocab([]byte(bad)); err == nil {
+			t.Errorf("parseVocab(%q) accepted", bad)
+		}
+	}
+}
