@@ -1,6 +1,7 @@
 package tokens
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -73,4 +74,35 @@ func BenchmarkColdStart(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkChatPromptHistory measures a conversation of 40 long messages
+// (about 60 KB), as every call of a chat resends it: with the text cache
+// (the history was counted on an earlier call) and with every cache
+// emptied first.
+func BenchmarkChatPromptHistory(b *testing.B) {
+	long := benchTexts(b)["english.txt"]
+	req := &ChatRequest{Model: "gpt-4o"}
+	for i := range 40 {
+		role := "user"
+		if i%2 == 1 {
+			role = "assistant"
+		}
+		req.Messages = append(req.Messages, ChatMessage{Role: role, Content: Content{Text: fmt.Sprint(i, " ", long)}})
+	}
+	size := int64(40 * len(long))
+	b.Run("cached", func(b *testing.B) {
+		ChatPrompt("", req)
+		b.SetBytes(size)
+		for b.Loop() {
+			ChatPrompt("", req)
+		}
+	})
+	b.Run("uncached", func(b *testing.B) {
+		b.SetBytes(size)
+		for b.Loop() {
+			ResetCaches()
+			ChatPrompt("", req)
+		}
+	})
 }

@@ -195,14 +195,22 @@ type pieceCache struct {
 
 const (
 	cacheShards = 16
-	// shardEntries bounds each shard: 16 × 4096 pieces of at most
-	// smallPiece bytes keep the cache under about 8 MB per encoding.
+	// shardEntries and shardBytes bound each shard: 16 × 4096 pieces and
+	// 16 × 256 KiB of piece bytes keep the cache of one encoding under
+	// about 8 MB with the map's own overhead.
 	shardEntries = 4096
+	shardBytes   = 256 << 10
+	// maxCachedPiece keeps the longest pieces (a run of one character)
+	// out: they rarely repeat and would crowd the others out. Unspaced
+	// scripts (Chinese, Japanese, Thai) make pieces of a sentence, which
+	// do repeat when a conversation is resent.
+	maxCachedPiece = 1024
 )
 
 type cacheShard struct {
-	mu sync.Mutex
-	m  map[string]int32
+	mu    sync.Mutex
+	m     map[string]int32
+	bytes int
 }
 
 func (c *pieceCache) get(piece string, h uint64) (int, bool) {
@@ -214,16 +222,17 @@ func (c *pieceCache) get(piece string, h uint64) (int, bool) {
 }
 
 func (c *pieceCache) put(piece string, h uint64, n int) {
-	if len(piece) > smallPiece {
-		return // long pieces rarely repeat and would crowd the cache
+	if len(piece) > maxCachedPiece {
+		return
 	}
 	s := &c.shards[h>>60]
 	s.mu.Lock()
-	if s.m == nil || len(s.m) >= shardEntries {
-		s.m = make(map[string]int32, 256)
+	if s.m == nil || len(s.m) >= shardEntries || s.bytes+len(piece) > shardBytes {
+		s.m, s.bytes = make(map[string]int32, 256), 0
 	}
 	// Clone: piece may be a slice of a large text that must not be kept.
 	s.m[strings.Clone(piece)] = int32(n)
+	s.bytes += len(piece)
 	s.mu.Unlock()
 }
 
@@ -232,7 +241,7 @@ func (c *pieceCache) reset() {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		s.m = nil
+		s.m, s.bytes = nil, 0
 		s.mu.Unlock()
 	}
 }
