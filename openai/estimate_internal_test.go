@@ -3,6 +3,7 @@ package openai
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gentrace/gentrace-go/internal/tokens"
@@ -123,5 +124,26 @@ func TestObjectAndSplit(t *testing.T) {
 	in, params := split(map[string]any{"a": 1, "b": 2}, "a")
 	if len(in) != 1 || len(params) != 1 || in["a"] == nil || params["b"] == nil {
 		t.Errorf("split = %v, %v", in, params)
+	}
+}
+
+// TestEstimateReportsUnmeasured checks that what the estimate could not
+// measure reaches the caller of chatRecord.estimate, which records it under
+// outputs.usageUnmeasured: a reasoning model's hidden tokens, a remote
+// image.
+func TestEstimateReportsUnmeasured(t *testing.T) {
+	reply := streamedChat{Choices: []streamedChoice{{Message: openai.ChatCompletionMessage{Role: "assistant", Content: "42"}}}}
+	plain := &chatRecord{request: openai.ChatCompletionRequest{Model: "gpt-4o",
+		Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "hi"}}}}
+	if u, notes := plain.estimate("gpt-4o", reply); len(notes) != 0 || !u.Estimated || u.TotalTokens != u.PromptTokens+u.CompletionTokens {
+		t.Errorf("plain chat: %+v, %q", u, notes)
+	}
+	if _, notes := plain.estimate("o3-mini", reply); len(notes) != 1 || !strings.Contains(notes[0], "reasoning") {
+		t.Errorf("reasoning model: notes %q, want the hidden reasoning tokens", notes)
+	}
+	image := &chatRecord{request: openai.ChatCompletionRequest{Model: "gpt-4o", Messages: []openai.ChatCompletionMessage{{Role: "user",
+		MultiContent: []openai.ChatMessagePart{{Type: "image_url", ImageURL: &openai.ChatMessageImageURL{URL: "https://example.com/a.png"}}}}}}}
+	if _, notes := image.estimate("gpt-4o", reply); len(notes) != 1 || !strings.Contains(notes[0], "image") {
+		t.Errorf("remote image: notes %q", notes)
 	}
 }
