@@ -77,7 +77,7 @@ func BenchmarkColdStart(b *testing.B) {
 }
 
 // BenchmarkChatPromptHistory measures a conversation of 40 long messages
-// (about 60 KB), as every call of a chat resends it: with the text cache
+// (about 40 KB), as every call of a chat resends it: with the text cache
 // (the history was counted on an earlier call) and with every cache
 // emptied first.
 func BenchmarkChatPromptHistory(b *testing.B) {
