@@ -41,7 +41,7 @@
 // including a differential fuzz target over arbitrary bytes.
 //
 // Each encoder is built on first use and then shared; building one parses
-// the embedded vocabulary (10 to 40 ms), so call [Preload] early to keep
+// the embedded vocabulary (20 to 50 ms), so call [Preload] early to keep
 // that cost off the path that records a step.
 //
 // # Concurrency

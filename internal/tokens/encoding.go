@@ -101,8 +101,8 @@ func baseModel(model string) string {
 
 // Preload builds the encoder that model uses, if it is not built yet, and
 // returns once it is ready. Counting builds it anyway on first use; Preload
-// exists so a caller can pay that one-time cost (about 10 to 30 ms of CPU,
-// and 4 to 8 MB kept for the life of the process, per encoding) early,
+// exists so a caller can pay that one-time cost (about 20 to 50 ms of CPU,
+// and 6 to 12 MB kept for the life of the process, per encoding) early,
 // typically with `go tokens.Preload(model)` when a stream without usage
 // starts.
 func Preload(model string) {
