@@ -116,10 +116,10 @@ type Usage struct {
 	// Estimated is true when the counts come from a tokenizer, not from the
 	// provider.
 	Estimated bool
-	// EstimateOmits names what an estimate could not count, so it is known
-	// to be low: "reasoning_tokens" (a reasoning model's hidden reasoning,
-	// which a stream without usage does not show) and "remote_images"
-	// (images given by URL, whose size is unknown). Nil when nothing is
-	// missing.
+	// EstimateOmits says, one short sentence each, what an estimate could
+	// not measure and how it counted it instead, so it is known to be off:
+	// a reasoning model's hidden reasoning tokens (which a stream without
+	// usage does not show), an image given by URL (its size is unknown),
+	// audio or a file. Nil when the estimate covers everything.
 	EstimateOmits []string
 }

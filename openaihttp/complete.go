@@ -13,9 +13,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	gentrace "github.com/gentrace/gentrace-go"
 	"github.com/gentrace/gentrace-go/internal/jsonscan"
+	"github.com/gentrace/gentrace-go/pricing"
 )
 
 // complete fills the step from the bytes the call left: inputs and model
@@ -170,7 +172,12 @@ func (c *capture) completeBody(s *gentrace.Step, model string) (*usage, string) 
 	case c.route == routeSpeech || strings.HasPrefix(ct, "audio/") || ct == "application/octet-stream":
 		s.Outputs["contentType"] = c.contentType
 		s.Outputs["bytes"] = c.respTotal
-		return nil, model
+		// Speech is billed by the characters of its input.
+		var u *usage
+		if text, ok := jsonscan.String(jsonscan.Get(c.request, "input")); ok && c.route == routeSpeech {
+			u = &usage{characters: utf8.RuneCountInString(text)}
+		}
+		return u, model
 	case ct == "text/plain" || ct == "text/vtt" || ct == "application/x-subrip" ||
 		(!jsonscan.Valid(body) && (c.route == routeTranscription || c.route == routeTranslation)):
 		s.Outputs["text"] = string(bytes.ToValidUTF8(body, []byte("\uFFFD")))
@@ -192,7 +199,11 @@ func (c *capture) completeBody(s *gentrace.Step, model string) (*usage, string) 
 	if c.route == routeResponse {
 		c.responseStatus(s, body)
 	}
-	return parseUsage(jsonscan.Get(body, "usage")), model
+	u := parseUsage(jsonscan.Get(body, "usage"))
+	if u != nil && c.route == routeImage && u.imageOut == 0 {
+		u.imageOut = u.completion // an image model's output tokens are the image
+	}
+	return u, model
 }
 
 // completeTruncated records a body over the cap: its start as text, and
@@ -278,18 +289,25 @@ func abbreviate(s string, n int) string {
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
-// usage is a call's token usage, read from any of OpenAI's usage shapes.
+// usage is a call's token usage, read from any of OpenAI's usage shapes:
+// the counts of every modality, and the parts that are cached, audio or
+// image, as pricing.Usage takes them.
 type usage struct {
 	prompt, completion, total int
 	cached, reasoning         int
+	audioIn, cachedAudio      int
+	imageIn                   int
+	audioOut, imageOut        int
 	seconds                   float64 // audio billed by duration
+	characters                int     // speech billed by character
 	estimated                 bool
 	omits                     []string
 }
 
-// parseUsage reads chat/completions/embeddings usage (prompt_tokens...),
-// Responses and images usage (input_tokens...), and audio usage (tokens
-// or a duration). It returns nil for null or an empty usage.
+// parseUsage reads chat, completions and embeddings usage
+// (prompt_tokens, ..._details), Responses and images usage
+// (input_tokens, ..._details) and audio usage (tokens, or a duration in
+// seconds). It returns nil for null or an empty usage.
 func parseUsage(raw []byte) *usage {
 	if jsonscan.IsNull(raw) {
 		return nil
@@ -301,6 +319,10 @@ func parseUsage(raw []byte) *usage {
 		n, _ := jsonscan.Int(v)
 		return int(n)
 	}
+	detail := func(v []byte, key string) int {
+		n, _ := jsonscan.Int(jsonscan.Get(v, key))
+		return int(n)
+	}
 	jsonscan.Members(raw, func(k, v []byte) bool {
 		switch string(k) {
 		case "prompt_tokens", "input_tokens":
@@ -309,16 +331,19 @@ func parseUsage(raw []byte) *usage {
 			u.completion = num(v)
 		case "total_tokens":
 			u.total = num(v)
-		case "prompt_tokens_details", "input_tokens_details":
-			if n, ok := jsonscan.Int(jsonscan.Get(v, "cached_tokens")); ok {
-				u.cached = int(n)
+		case "prompt_tokens_details", "input_tokens_details", "input_token_details":
+			u.cached = detail(v, "cached_tokens")
+			u.audioIn = detail(v, "audio_tokens")
+			u.imageIn = detail(v, "image_tokens")
+			if d := jsonscan.Get(v, "cached_tokens_details"); d != nil {
+				u.cachedAudio = detail(d, "audio_tokens")
 			}
 		case "completion_tokens_details", "output_tokens_details":
-			if n, ok := jsonscan.Int(jsonscan.Get(v, "reasoning_tokens")); ok {
-				u.reasoning = int(n)
-			}
+			u.reasoning = detail(v, "reasoning_tokens")
+			u.audioOut = detail(v, "audio_tokens")
+			u.imageOut = detail(v, "image_tokens")
 		case "seconds":
-			if f, err := strconv.ParseFloat(string(v), 64); err == nil && !math.IsNaN(f) {
+			if f, err := strconv.ParseFloat(string(v), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 				u.seconds, found = f, true
 			}
 		}
@@ -372,9 +397,20 @@ func (r *Recorder) price(run *gentrace.Runner, s *gentrace.Step, model string, u
 		return
 	}
 	switch {
-	case u != nil && (u.prompt > 0 || u.completion > 0):
-		s.Outputs["cost"] = gentrace.Dollars(roundCost(p.Cost(u.prompt, u.cached, u.completion)))
-	case p == (Price{}):
+	case u != nil && (u.prompt > 0 || u.completion > 0 || u.seconds > 0 || u.characters > 0):
+		s.Outputs["cost"] = gentrace.Dollars(roundCost(p.Cost(pricing.Usage{
+			InputTokens:            u.prompt,
+			CachedInputTokens:      u.cached,
+			OutputTokens:           u.completion,
+			AudioInputTokens:       u.audioIn,
+			CachedAudioInputTokens: u.cachedAudio,
+			ImageInputTokens:       u.imageIn,
+			AudioOutputTokens:      u.audioOut,
+			ImageOutputTokens:      u.imageOut,
+			AudioSeconds:           u.seconds,
+			Characters:             u.characters,
+		})))
+	case p == (pricing.Price{}):
 		s.Outputs["cost"] = gentrace.Dollars(0)
 	}
 }

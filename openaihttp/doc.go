@@ -50,9 +50,20 @@ read to its end nor closed is recorded when it is garbage collected.
 
 Outputs also carry "timeToFirstTokenMs" for streams, and for a stream
 without usage "usage" (estimated with the model's tokenizer),
-"usageEstimated": true and, when the estimate is known to be low,
-"usageEstimateOmits" (for example "reasoning_tokens" for a reasoning
-model).
+"usageEstimated": true and, when the estimate could not measure
+everything, "usageEstimateOmits": short sentences saying what (a reasoning
+model's hidden reasoning tokens, an image given by URL, audio).
+
+Estimates count what the model reads: messages with OpenAI's per-message
+framing, tool and function definitions in the TypeScript-like layout OpenAI
+renders them in, images by their tiles (dimensions read from data URLs), and
+generated tool calls with the framing the model emits; the counts match the
+published references (see internal/tokens).
+
+Costs come from package github.com/gentrace/gentrace-go/pricing: the exact
+model the answer names, its dated alias, or a written family rule, never a
+prefix of another model; text, cached, audio and image tokens, seconds of
+audio and characters of speech each at their own rate.
 
 # What passes through
 

@@ -2,157 +2,120 @@ package openaihttp
 
 import (
 	"encoding/json"
-	"strings"
 
 	"github.com/gentrace/gentrace-go/internal/jsonscan"
 	"github.com/gentrace/gentrace-go/internal/tokens"
-	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // estimateStream counts the tokens of a chat or legacy completion stream
-// that carried no usage, with the model's tokenizer.
+// that carried no usage, with the model's tokenizer: the request as the
+// model reads it (messages, tool definitions in OpenAI's layout, images by
+// their tiles) and the answer that arrived, tool calls framed as the model
+// emits them.
 func (c *capture) estimateStream(model string, agg *choices) *usage {
-	u := &usage{estimated: true}
+	var prompt, completion tokens.Estimate
 	if agg.chat {
-		var req struct {
-			Messages []goopenai.ChatCompletionMessage `json:"messages"`
-			Tools    []goopenai.Tool                  `json:"tools"`
+		var req tokens.ChatRequest
+		if err := json.Unmarshal(c.request, &req); err != nil {
+			return nil
 		}
-		_ = json.Unmarshal(c.request, &req)
-		u.prompt = tokens.ChatPrompt(model, req.Messages, req.Tools)
+		prompt = tokens.ChatPrompt(model, &req)
+		msgs := make([]tokens.ChatMessage, 0, len(agg.list))
 		for _, ch := range agg.list {
-			msg := goopenai.ChatCompletionMessage{}
+			msg := tokens.ChatMessage{Role: "assistant"}
 			for i := range ch.fields {
 				f := &ch.fields[i]
 				switch f.key {
 				case "content":
-					msg.Content = f.text()
+					msg.Content.Text = f.text()
 				case "refusal":
 					msg.Refusal = f.text()
-				case "reasoning_content":
-					msg.ReasoningContent = f.text()
 				}
 			}
 			for _, t := range ch.tools {
-				msg.ToolCalls = append(msg.ToolCalls, goopenai.ToolCall{Function: goopenai.FunctionCall{
-					Name: decodeBody(t.name), Arguments: decodeBody(t.args)}})
+				msg.ToolCalls = append(msg.ToolCalls, tokens.ToolCall{ID: decodeBody(t.id), Type: "function",
+					Function: tokens.FunctionCall{Name: decodeBody(t.name), Arguments: decodeBody(t.args)}})
 			}
 			if ch.function != nil {
-				msg.FunctionCall = &goopenai.FunctionCall{Name: decodeBody(ch.function.name), Arguments: decodeBody(ch.function.args)}
+				msg.FunctionCall = &tokens.FunctionCall{Name: decodeBody(ch.function.name), Arguments: decodeBody(ch.function.args)}
 			}
-			u.completion += tokens.CompletionMessage(model, msg)
+			msgs = append(msgs, msg)
 		}
+		completion = tokens.ChatCompletion(model, msgs)
 	} else {
-		u.prompt = completionPromptTokens(model, jsonscan.Get(c.request, "prompt"))
-		enc := tokens.EncodingForModel(model)
+		prompt = tokens.CompletionPrompt(model, jsonscan.Get(c.request, "prompt"))
 		for _, ch := range agg.list {
 			for i := range ch.fields {
 				if ch.fields[i].key == "text" {
-					u.completion += tokens.Count(enc, ch.fields[i].text())
+					e := tokens.Completion(model, ch.fields[i].text())
+					completion.Tokens += e.Tokens
+					completion.Unmeasured = append(completion.Unmeasured, e.Unmeasured...)
 				}
 			}
 		}
 	}
-	u.total = u.prompt + u.completion
-	if reasoningModel(model) {
-		u.omits = append(u.omits, "reasoning_tokens")
-	}
-	return u
+	return estimated(prompt, completion)
 }
 
 // estimateResponse counts the tokens of a Responses stream that ended
-// before its usage: its input text and instructions, and the text of the
-// output items received.
+// before its usage: its input items, instructions and tools, and the text,
+// refusals, reasoning summaries and function calls that arrived.
 func (c *capture) estimateResponse(model string, items *outputItems) *usage {
-	enc := tokens.EncodingForModel(model)
-	u := &usage{estimated: true}
-	if s, ok := jsonscan.String(jsonscan.Get(c.request, "instructions")); ok {
-		u.prompt += tokens.Count(enc, s)
+	var req tokens.ResponsesRequest
+	if err := json.Unmarshal(c.request, &req); err != nil {
+		return nil
 	}
-	input := jsonscan.Get(c.request, "input")
-	if s, ok := jsonscan.String(input); ok {
-		u.prompt += tokens.Count(enc, s)
-	} else {
-		jsonscan.Elements(input, func(item []byte) bool {
-			u.prompt += 3 + textTokens(enc, item)
-			return true
-		})
-	}
+	var out tokens.ResponsesOutput
 	for _, it := range items.list {
-		u.completion += tokens.Count(enc, decodeBody(it.args))
+		typ, _ := jsonscan.String(jsonscan.Get(it.item, "type"))
 		for _, p := range it.parts {
-			u.completion += tokens.Count(enc, decodeBody(p.text))
+			switch p.typ {
+			case "refusal":
+				out.Refusal += decodeBody(p.text)
+			default:
+				out.Text += decodeBody(p.text)
+			}
 		}
 		for _, p := range it.summary {
-			u.completion += tokens.Count(enc, decodeBody(p.text))
+			out.ReasoningSummary += decodeBody(p.text)
+		}
+		if typ == "function_call" {
+			name, _ := jsonscan.String(jsonscan.Get(it.item, "name"))
+			args := decodeBody(it.args)
+			if it.done {
+				args, _ = jsonscan.String(jsonscan.Get(it.item, "arguments"))
+			}
+			out.FunctionCalls = append(out.FunctionCalls, tokens.FunctionCall{Name: name, Arguments: args})
+		} else if it.done && len(it.parts) == 0 && typ == "message" {
+			// A finished message whose deltas were not kept: its text is in
+			// the item.
+			jsonscan.Elements(jsonscan.Get(it.item, "content"), func(part []byte) bool {
+				if s, ok := jsonscan.String(jsonscan.Get(part, "text")); ok {
+					out.Text += s
+				}
+				return true
+			})
 		}
 	}
+	return estimated(tokens.ResponsesPrompt(model, &req), tokens.ResponsesCompletion(model, out))
+}
+
+// estimated is the usage of two estimates, marked as estimated, with what
+// they could not measure.
+func estimated(prompt, completion tokens.Estimate) *usage {
+	u := &usage{estimated: true, prompt: prompt.Tokens, completion: completion.Tokens}
 	u.total = u.prompt + u.completion
-	if reasoningModel(model) {
-		u.omits = append(u.omits, "reasoning_tokens")
-	}
+	u.omits = append(append(u.omits, prompt.Unmeasured...), completion.Unmeasured...)
 	return u
-}
-
-// textTokens counts the string values found in a JSON value.
-func textTokens(enc string, v []byte) int {
-	if s, ok := jsonscan.String(v); ok {
-		return tokens.Count(enc, s)
-	}
-	n := 0
-	if !jsonscan.Members(v, func(k, v []byte) bool {
-		if string(k) != "type" {
-			n += textTokens(enc, v)
-		}
-		return true
-	}) {
-		jsonscan.Elements(v, func(e []byte) bool { n += textTokens(enc, e); return true })
-	}
-	return n
-}
-
-// completionPromptTokens counts a legacy completion prompt: a string, a list
-// of strings, or token arrays.
-func completionPromptTokens(model string, prompt []byte) int {
-	if s, ok := jsonscan.String(prompt); ok {
-		return tokens.CompletionPrompt(model, s)
-	}
-	n := 0
-	jsonscan.Elements(prompt, func(e []byte) bool {
-		switch {
-		case len(e) > 0 && e[0] == '"':
-			s, _ := jsonscan.String(e)
-			n += tokens.CompletionPrompt(model, s)
-		case len(e) > 0 && e[0] == '[':
-			jsonscan.Elements(e, func([]byte) bool { n++; return true })
-		default:
-			n++ // one token ID
-		}
-		return true
-	})
-	return n
 }
 
 // decodeBody decodes the body of a JSON string.
 func decodeBody(body []byte) string {
+	if len(body) == 0 {
+		return ""
+	}
 	quoted := make([]byte, 0, len(body)+2)
 	quoted = append(append(append(quoted, '"'), body...), '"')
 	s, _ := jsonscan.String(quoted)
 	return s
-}
-
-// reasoningModel reports models that reason in hidden tokens: the o-series
-// and gpt-5 (but not its chat variant). A stream without usage cannot show
-// those tokens, so its estimate says it omits them.
-func reasoningModel(model string) bool {
-	m := strings.ToLower(strings.TrimPrefix(model, "ft:"))
-	switch {
-	case strings.HasPrefix(m, "gpt-5-chat"):
-		return false
-	case strings.HasPrefix(m, "gpt-5"), strings.HasPrefix(m, "codex-"):
-		return true
-	case len(m) >= 2 && m[0] == 'o' && m[1] >= '1' && m[1] <= '9':
-		return true
-	}
-	return false
 }

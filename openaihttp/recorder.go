@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	gentrace "github.com/gentrace/gentrace-go"
-	"github.com/gentrace/gentrace-go/internal/pricing"
+	"github.com/gentrace/gentrace-go/pricing"
 )
 
 // DefaultMaxBodyBytes is how much of one request or response body a step
@@ -45,9 +45,9 @@ type config struct {
 	maxBody int
 }
 
-// WithPrices sets the price table costs come from (default: the embedded
-// table, see DefaultPrices).
-func WithPrices(t *PriceTable) Option {
+// WithPrices sets the price table costs come from (default
+// pricing.Default(), the embedded dated table).
+func WithPrices(t *pricing.Table) Option {
 	return func(c *config) {
 		if t != nil {
 			c.prices = t
@@ -68,15 +68,6 @@ func WithMaxBodyBytes(n int) Option {
 		}
 	}
 }
-
-// PriceTable is a set of model prices; see DefaultPrices.
-type PriceTable = pricing.Table
-
-// Price is what a model costs in US dollars per million tokens.
-type Price = pricing.Price
-
-// DefaultPrices returns the embedded, dated price table.
-func DefaultPrices() *PriceTable { return pricing.Default() }
 
 // Recorder records the OpenAI API calls that pass through it as steps of
 // the run their request's context carries (see gentrace.Pipeline.Start),

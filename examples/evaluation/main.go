@@ -29,6 +29,7 @@ import (
 	"github.com/gentrace/gentrace-go/gentracetest"
 	"github.com/gentrace/gentrace-go/openai"
 	"github.com/gentrace/gentrace-go/openai/openaitest"
+	"github.com/gentrace/gentrace-go/pricing"
 	goopenai "github.com/sashabaranov/go-openai"
 )
 
@@ -104,7 +105,7 @@ func capital(ctx context.Context, client *openai.Client, country string) (string
 		return "", gentrace.Cost{}, false, err
 	}
 	answer := strings.TrimSpace(resp.Choices[0].Message.Content)
-	price, _, ok := openai.DefaultPrices().Lookup(resp.Model)
+	price, _, ok := pricing.Default().Lookup(resp.Model)
 	if !ok {
 		return answer, gentrace.Cost{}, false, nil
 	}
@@ -113,7 +114,7 @@ func capital(ctx context.Context, client *openai.Client, country string) (string
 	if u.PromptTokensDetails != nil {
 		cached = u.PromptTokensDetails.CachedTokens
 	}
-	return answer, gentrace.Cents(100 * price.Cost(u.PromptTokens, cached, u.CompletionTokens)), true, nil
+	return answer, gentrace.Cents(100 * price.Cost(pricing.Usage{InputTokens: u.PromptTokens, CachedInputTokens: cached, OutputTokens: u.CompletionTokens})), true, nil
 }
 
 // seedGentrace gives the fake backend the pipeline's test cases.

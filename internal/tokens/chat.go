@@ -3,134 +3,326 @@ package tokens
 import (
 	"bytes"
 	"encoding/json"
-
-	openai "github.com/sashabaranov/go-openai"
+	"strings"
 )
 
-// Per-message overheads of chat prompts, from OpenAI's published guide to
-// counting tokens (How_to_count_tokens_with_tiktoken): every message is
-// wrapped in 3 tokens, a name costs 1 more, and every reply is primed with 3.
-const (
-	tokensPerMessage = 3
-	tokensPerName    = 1
-	tokensPerReply   = 3
-)
-
-// Overheads of tool definitions. OpenAI does not disclose how it renders tool
-// definitions into the prompt, so these are a heuristic (the values SPEC §4
-// prescribes), not a derivation, and may be off by tens of tokens per
-// request: one tool adds toolsFirst tokens beyond its own text, a second adds
-// toolsSecond, and each further tool adds toolsEach.
-const (
-	toolsFirst  = 19
-	toolsSecond = 35
-	toolsEach   = 12
-)
-
-// ChatPrompt estimates the prompt tokens of a chat completion request for
-// model: for each message 3 tokens plus the tokens of its string fields
-// (role, content, the text parts of MultiContent, name, tool_call_id, the
-// names and arguments of its tool calls and function call, refusal and
-// reasoning content), plus 1 for a message with a name; then 3 for priming
-// the reply. Image parts count nothing: their cost depends on the image,
-// which the request does not hold.
+// ChatPrompt estimates the prompt tokens of a chat completion request:
 //
-// Tools add, with D the tokens of the definitions' text, D + 19 for one tool
-// and D + 19 + 35 + 12 × (n − 2) for n ≥ 2 tools (a heuristic: see the
-// constants' comment). A function tool's text is its name, its description
-// and its parameters schema as compact JSON (keys sorted when the schema is
-// a map, HTML left unescaped), each counted on its own; Strict adds nothing.
-// Any other tool (Function nil) counts its type and its Parameters as JSON.
-func ChatPrompt(model string, msgs []openai.ChatCompletionMessage, tools []openai.Tool) int {
+//   - every message costs the format's per-message tokens, its role, its
+//     text (content or text parts, refusal) and its name (plus one);
+//   - a function or tool result is headed by the function's name (for a
+//     tool message, the name of the call its tool_call_id answers);
+//   - an assistant message's function_call or tool calls cost their names
+//     and arguments, framed as the model writes them (several calls in
+//     the multi_tool_use wrapper, see [ChatCompletion]);
+//   - images cost what OpenAI's vision rule gives for their size (see
+//     [ImageTokens]); a remote image, whose size is unknown, is counted at
+//     the low-detail budget and reported in Unmeasured, as are audio and
+//     file parts;
+//   - the function definitions (tools of type function, or the legacy
+//     functions) are rendered into the TypeScript-like namespace the model
+//     reads and counted, with the format's framing; tool_choice or
+//     function_call "none" or naming a function adds its tokens;
+//   - the reply is primed.
+//
+// model is the request's model when empty.
+func ChatPrompt(model string, req *ChatRequest) Estimate {
+	if model == "" {
+		model = req.Model
+	}
 	enc := EncodingForModel(model)
-	n := tokensPerReply
-	for _, m := range msgs {
-		n += tokensPerMessage + Count(enc, m.Role) + messageText(enc, m) +
-			Count(enc, m.Name) + Count(enc, m.ToolCallID)
-		if m.Name != "" {
-			n += tokensPerName
+	f := formatFor(enc)
+	var est Estimate
+
+	var fns []Function
+	for _, t := range req.Tools {
+		if fn, ok := t.Func(); ok {
+			fns = append(fns, fn)
+		} else {
+			est.note("tool of type %q not counted (its rendering is not published)", t.Type)
 		}
 	}
-	return n + toolTokens(enc, tools)
+	fns = append(fns, req.Functions...)
+
+	callNames := map[string]string{} // tool_call_id → function name
+	for _, m := range req.Messages {
+		for _, c := range m.ToolCalls {
+			if c.ID != "" {
+				callNames[c.ID] = c.Function.Name
+			}
+		}
+	}
+
+	padded, hasSystem := false, false
+	for i := range req.Messages {
+		m := &req.Messages[i]
+		system := m.Role == "system" || m.Role == "developer"
+		hasSystem = hasSystem || system
+		pad := false
+		if system && len(fns) > 0 && !padded {
+			pad, padded = true, true
+		}
+		est.merge(f.message(enc, model, m, pad, callNames))
+	}
+	est.Tokens += f.replyPriming
+
+	if len(fns) > 0 {
+		est.Tokens += countText(enc, renderFunctions(fns)) + f.definitions
+		if hasSystem {
+			est.Tokens += f.definitionsWithSystem
+		}
+	}
+	choice := req.ToolChoice
+	if len(choice) == 0 {
+		choice = req.FunctionCall
+	}
+	est.Tokens += f.choice(enc, choice)
+	return est
 }
 
-// toolTokens counts the tool definitions as ChatPrompt describes.
-func toolTokens(enc string, tools []openai.Tool) int {
-	if len(tools) == 0 {
-		return 0
+// message counts one prompt message.
+func (f *format) message(enc, model string, m *ChatMessage, padSystem bool, callNames map[string]string) Estimate {
+	est := Estimate{Tokens: f.perMessage}
+	role, name := m.Role, m.Name
+	switch m.Role {
+	case "function":
+		est.Tokens += f.functionResult
+	case "tool":
+		if fn, ok := callNames[m.ToolCallID]; ok {
+			role, name = "function", fn
+			est.Tokens += f.functionResult
+		}
 	}
-	n := toolsFirst
-	if len(tools) >= 2 {
-		n += toolsSecond + toolsEach*(len(tools)-2)
+	est.Tokens += countText(enc, role)
+	if name != "" {
+		est.Tokens += countText(enc, name) + f.perName
 	}
-	for _, t := range tools {
-		if f := t.Function; f != nil {
-			n += Count(enc, f.Name) + Count(enc, f.Description) + Count(enc, compactJSON(f.Parameters))
+	text := m.Content.Text
+	if padSystem {
+		text += "\n"
+	}
+	est.Tokens += countText(enc, text) + countText(enc, m.Refusal)
+	est.merge(parts(enc, model, m.Content.Parts))
+
+	calls := m.ToolCalls
+	if m.FunctionCall != nil {
+		calls = append(calls, ToolCall{Function: *m.FunctionCall})
+	}
+	if len(calls) > 0 {
+		est.Tokens += f.promptCall + f.callsText(enc, calls)
+	}
+	return est
+}
+
+// parts counts the parts of a message's content (chat or Responses).
+// Consecutive text parts are counted as one text, as the model reads them.
+func parts(enc, model string, ps []ContentPart) Estimate {
+	var est Estimate
+	var text strings.Builder
+	flush := func() {
+		est.Tokens += countText(enc, text.String())
+		text.Reset()
+	}
+	for i := range ps {
+		p := &ps[i]
+		switch p.Type {
+		case "text", "input_text", "output_text":
+			text.WriteString(p.Text)
+			continue
+		case "refusal":
+			text.WriteString(p.Refusal)
 			continue
 		}
-		n += Count(enc, string(t.Type))
-		if len(t.Parameters) > 0 {
-			n += Count(enc, compactJSON(t.Parameters))
+		flush()
+		switch p.Type {
+		case "image_url":
+			if p.ImageURL != nil {
+				est.merge(imageEstimate(model, p.ImageURL.URL, p.ImageURL.Detail))
+			}
+		case "input_image":
+			if p.InputImageURL != "" {
+				est.merge(imageEstimate(model, p.InputImageURL, p.Detail))
+			} else {
+				est.Tokens += lowDetailTokens(model)
+				est.note("image by file ID counted at the low-detail cost of %d tokens (its size is unknown)", lowDetailTokens(model))
+			}
+		case "input_audio":
+			est.note("audio input not counted (audio tokens depend on its duration)")
+		case "file", "input_file":
+			est.note("file input not counted (its extracted text and page images are not known)")
+		default:
+			if p.Text != "" {
+				est.Tokens += countText(enc, p.Text)
+			} else {
+				est.note("content part of type %q not counted", p.Type)
+			}
 		}
 	}
-	return n
+	flush()
+	return est
 }
 
-// compactJSON renders v as compact JSON without HTML escaping (the schema's
-// "<" and ">" are text to the model, not \u003c), or "" if v is nil or
-// cannot be rendered: a definition OpenAI would reject costs nothing.
-func compactJSON(v any) string {
-	if v == nil {
-		return ""
+// callsText counts the calls of one assistant message: one call is its
+// name and arguments; several are the multi_tool_use.parallel wrapper the
+// model writes them in.
+func (f *format) callsText(enc string, calls []ToolCall) int {
+	if len(calls) == 1 {
+		return countText(enc, calls[0].Function.Name) + countText(enc, calls[0].Function.Arguments)
 	}
-	var buf bytes.Buffer
-	e := json.NewEncoder(&buf)
-	e.SetEscapeHTML(false)
-	if err := e.Encode(v); err != nil {
-		return ""
+	return countText(enc, renderParallel(calls))
+}
+
+// renderParallel renders several calls as the model emits them when it
+// calls functions in parallel (the API then splits them into tool_calls):
+// one call to multi_tool_use.parallel whose JSON argument lists each
+// function as "functions.NAME" with its arguments.
+func renderParallel(calls []ToolCall) string {
+	var b strings.Builder
+	b.WriteString(`{"tool_uses":[`)
+	for i, c := range calls {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"recipient_name":"functions.`)
+		b.WriteString(c.Function.Name)
+		b.WriteString(`","parameters":`)
+		args := strings.TrimSpace(c.Function.Arguments)
+		if args == "" {
+			args = "{}"
+		}
+		b.WriteString(args)
+		b.WriteByte('}')
 	}
-	return string(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	b.WriteString(`]}`)
+	return b.String()
 }
 
-// CompletionPrompt estimates the prompt tokens of a (legacy) completion
-// request for model: the tokens of the prompt text, with no overhead.
-func CompletionPrompt(model, prompt string) int {
-	return Count(EncodingForModel(model), prompt)
+// choice counts a tool_choice or function_call value.
+func (f *format) choice(enc string, raw json.RawMessage) int {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return 0
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		if s == "none" {
+			return f.choiceNone
+		}
+		return 0 // "auto" adds nothing; "required" is not known to
+	}
+	var named struct {
+		Name     string `json:"name"`
+		Function struct {
+			Name string `json:"name"`
+		} `json:"function"`
+	}
+	if json.Unmarshal(raw, &named) != nil {
+		return 0
+	}
+	name := named.Function.Name
+	if name == "" {
+		name = named.Name
+	}
+	if name == "" {
+		return 0
+	}
+	return f.choiceNamed + countText(enc, name)
 }
 
-// Completion estimates the completion tokens of a generated answer for model:
-// the tokens of its text plus the names and arguments of its tool calls. For
-// a chat message with more than content, use [CompletionMessage].
-func Completion(model, text string, toolCalls ...openai.ToolCall) int {
+// ChatCompletion estimates the completion tokens of generated chat
+// messages (one per choice): each one's content and refusal, and its calls
+// framed as the model emits them: one call as its name and arguments plus
+// the recipient and message framing, several calls as the
+// multi_tool_use.parallel wrapper plus framing. For a reasoning model the
+// estimate reports the hidden reasoning tokens, which no stream shows, as
+// unmeasured.
+func ChatCompletion(model string, choices []ChatMessage) Estimate {
 	enc := EncodingForModel(model)
-	n := Count(enc, text)
-	for _, c := range toolCalls {
-		n += Count(enc, c.Function.Name) + Count(enc, c.Function.Arguments)
+	f := formatFor(enc)
+	var est Estimate
+	for i := range choices {
+		m := &choices[i]
+		est.Tokens += countText(enc, m.Content.Text) + countText(enc, m.Refusal)
+		est.merge(parts(enc, model, m.Content.Parts))
+		calls := m.ToolCalls
+		if m.FunctionCall != nil {
+			calls = append(calls, ToolCall{Function: *m.FunctionCall})
+		}
+		est.Tokens += f.completionCalls(enc, calls)
 	}
-	return n
+	if ReasoningModel(model) {
+		est.note("hidden reasoning tokens of %s not counted (a stream without usage does not show them)", model)
+	}
+	return est
 }
 
-// CompletionMessage estimates the completion tokens of one generated chat
-// message (one choice) for model: the tokens of its content (or the text
-// parts of MultiContent), refusal, reasoning content, and the names and
-// arguments of its tool calls and legacy function call. The role and the
-// message overheads are not counted: OpenAI bills them to the prompt.
-func CompletionMessage(model string, msg openai.ChatCompletionMessage) int {
-	return messageText(EncodingForModel(model), msg)
+// completionCalls counts generated calls with their framing.
+func (f *format) completionCalls(enc string, calls []ToolCall) int {
+	if len(calls) == 0 {
+		return 0
+	}
+	return f.callsText(enc, calls) + f.completionCall
 }
 
-// messageText counts the generated-text fields of msg: everything
-// [ChatPrompt] counts except role, name and tool_call_id.
-func messageText(enc string, m openai.ChatCompletionMessage) int {
-	n := Count(enc, m.Content) + Count(enc, m.Refusal) + Count(enc, m.ReasoningContent)
-	for _, p := range m.MultiContent {
-		n += Count(enc, p.Text)
+// ReasoningModel reports whether model thinks in hidden reasoning tokens
+// before it answers (the o-series and gpt-5, except gpt-5-chat), which a
+// stream without usage does not show.
+func ReasoningModel(model string) bool {
+	m := baseModel(model)
+	switch {
+	case strings.HasPrefix(m, "gpt-5"):
+		return !strings.Contains(m, "-chat")
+	case len(m) >= 2 && m[0] == 'o' && m[1] >= '1' && m[1] <= '9':
+		return true
+	case strings.HasPrefix(m, "codex-mini"):
+		return true
 	}
-	if f := m.FunctionCall; f != nil {
-		n += Count(enc, f.Name) + Count(enc, f.Arguments)
+	return false
+}
+
+// CompletionPrompt estimates the prompt tokens of a legacy completion
+// request from its prompt field: a string, an array of strings, an array
+// of token IDs or an array of such arrays (token arrays count their
+// length).
+func CompletionPrompt(model string, prompt json.RawMessage) Estimate {
+	return Estimate{Tokens: textOrTokens(EncodingForModel(model), prompt)}
+}
+
+// EmbeddingInput estimates the tokens of an embeddings request's input,
+// which has the same shapes as a completion prompt.
+func EmbeddingInput(model string, input json.RawMessage) Estimate {
+	return Estimate{Tokens: textOrTokens(EncodingForModel(model), input)}
+}
+
+// textOrTokens counts a string, an array of strings, an array of token IDs
+// or an array of token arrays.
+func textOrTokens(enc string, raw json.RawMessage) int {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return 0
 	}
-	for _, c := range m.ToolCalls {
-		n += Count(enc, c.Function.Name) + Count(enc, c.Function.Arguments)
+	switch v := v.(type) {
+	case string:
+		return countText(enc, v)
+	case []any:
+		n := 0
+		for _, x := range v {
+			switch x := x.(type) {
+			case string:
+				n += countText(enc, x)
+			case float64:
+				n++ // a token ID
+			case []any:
+				n += len(x)
+			}
+		}
+		return n
 	}
-	return n
+	return 0
+}
+
+// Completion estimates the completion tokens of generated text (a legacy
+// completion choice, or a chat answer's text).
+func Completion(model, text string) Estimate {
+	return Estimate{Tokens: countText(EncodingForModel(model), text)}
 }

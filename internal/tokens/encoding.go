@@ -5,9 +5,6 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
-
-	"github.com/pkoukk/tiktoken-go"
-	tiktokenloader "github.com/pkoukk/tiktoken-go-loader"
 )
 
 // Names of the supported encodings, as tiktoken spells them.
@@ -20,76 +17,46 @@ const (
 	Cl100kBase = "cl100k_base"
 )
 
-// Split patterns of the two encodings: facts published with OpenAI's
-// tiktoken, needed because the encoders are built here rather than through
-// tiktoken-go's registry (see build).
-const (
-	o200kPattern = `[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?` +
-		`|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?` +
-		`|\p{N}{1,3}` +
-		`| ?[^\s\p{L}\p{N}]+[\r\n/]*` +
-		`|\s*[\r\n]+` +
-		`|\s+(?!\S)` +
-		`|\s+`
-	cl100kPattern = `(?i:'s|'t|'re|'ve|'m|'ll|'d)` +
-		`|[^\r\n\p{L}\p{N}]?\p{L}+` +
-		`|\p{N}{1,3}` +
-		`| ?[^\s\p{L}\p{N}]+[\r\n]*` +
-		`|\s*[\r\n]+` +
-		`|\s+(?!\S)` +
-		`|\s+`
-)
+// encoder counts tokens of one encoding: its vocabulary, its pre-split and
+// a cache of merged pieces. It is safe for concurrent use.
+type encoder struct {
+	vocab *vocab
+	split func(text string, i int) int
+	cache pieceCache
+}
 
-// Shared encoders, built on first use. sync.OnceValues makes the lazy
-// construction safe under concurrent first calls, and a *tiktoken.Tiktoken
-// only reads its maps and its regexp2.Regexp (documented as safe for
-// concurrent use) while encoding, so one instance serves every goroutine.
+// Shared encoders, built on first use: sync.OnceValues makes the lazy
+// construction safe under concurrent first calls, and an encoder's vocabulary
+// is read-only afterwards.
 var (
-	o200k  = sync.OnceValues(func() (*tiktoken.Tiktoken, error) { return build(O200kBase) })
-	cl100k = sync.OnceValues(func() (*tiktoken.Tiktoken, error) { return build(Cl100kBase) })
+	o200k  = sync.OnceValues(func() (*encoder, error) { return build(O200kBase) })
+	cl100k = sync.OnceValues(func() (*encoder, error) { return build(Cl100kBase) })
 )
 
-// build constructs a fresh encoder for encoding from the vocabulary embedded
-// by tiktoken-go-loader.
-//
-// It deliberately bypasses tiktoken.GetEncoding: that path loads through the
-// package-global loader, which by default downloads vocabularies, and
-// replacing it with tiktoken.SetBpeLoader would be an unsynchronised write to
-// a global that the program may use or have configured itself. Building the
-// encoder here touches no global state and never the network.
-//
-// No special tokens are registered: counting uses EncodeOrdinary, so text
-// such as "<|endoftext|>" in a message counts as the ordinary text it is
-// when OpenAI tokenizes message content, and can neither panic nor error.
-func build(encoding string) (*tiktoken.Tiktoken, error) {
-	var pattern string
+// build constructs the encoder for encoding from the vocabulary embedded by
+// github.com/pkoukk/tiktoken-go-loader. It touches no global state and never
+// the network (tiktoken-go's own loader downloads vocabularies).
+func build(encoding string) (*encoder, error) {
+	var split func(string, int) int
 	switch encoding {
 	case O200kBase:
-		pattern = o200kPattern
+		split = splitO200k
 	case Cl100kBase:
-		pattern = cl100kPattern
+		split = splitCl100k
 	default:
 		return nil, fmt.Errorf("tokens: unsupported encoding %q", encoding)
 	}
-	ranks, err := tiktokenloader.NewOfflineLoader().LoadTiktokenBpe(encoding + ".tiktoken")
+	v, err := loadVocab(encoding)
 	if err != nil {
-		return nil, fmt.Errorf("tokens: load %s vocabulary: %w", encoding, err)
+		return nil, err
 	}
-	bpe, err := tiktoken.NewCoreBPE(ranks, map[string]int{}, pattern)
-	if err != nil {
-		return nil, fmt.Errorf("tokens: build %s encoder: %w", encoding, err)
-	}
-	return tiktoken.NewTiktoken(bpe, &tiktoken.Encoding{
-		Name:           encoding,
-		PatStr:         pattern,
-		MergeableRanks: ranks,
-		SpecialTokens:  map[string]int{},
-	}, map[string]any{}), nil
+	classTable() // built here rather than on the first non-ASCII text
+	return &encoder{vocab: v, split: split}, nil
 }
 
-// encoder returns the shared encoder for encoding; unknown names get
+// encoderFor returns the shared encoder for encoding; unknown names get
 // o200k_base, as unknown models do.
-func encoder(encoding string) (*tiktoken.Tiktoken, error) {
+func encoderFor(encoding string) (*encoder, error) {
 	if encoding == Cl100kBase {
 		return cl100k()
 	}
@@ -134,71 +101,78 @@ func baseModel(model string) string {
 
 // Preload builds the encoder that model uses, if it is not built yet, and
 // returns once it is ready. Counting builds it anyway on first use; Preload
-// exists so a caller can pay that one-time cost (0.1 to 0.5 s of CPU and 12
-// to 24 MB kept for the life of the process, per encoding) early, typically
-// with `go tokens.Preload(model)` when a stream without usage starts.
+// exists so a caller can pay that one-time cost (about 20 to 50 ms of CPU,
+// and 6 to 12 MB kept for the life of the process, per encoding) early,
+// typically with `go tokens.Preload(model)` when a stream without usage
+// starts.
 func Preload(model string) {
-	_, _ = encoder(EncodingForModel(model))
+	_, _ = encoderFor(EncodingForModel(model))
 }
 
 // Count returns the number of tokens text encodes to in encoding ([O200kBase]
-// or [Cl100kBase]; any other name counts as [O200kBase]).
+// or [Cl100kBase]; any other name counts as [O200kBase]), exactly as
+// tiktoken's encode_ordinary counts them.
 //
 // Text is encoded as ordinary text: special-token strings such as
-// "<|endoftext|>" count as the characters they are. The count equals
-// tiktoken's unless text has a stretch of more than 1 KiB in which no space
-// follows a printable ASCII character; such stretches (minified JSON, a
-// character repeated at length, unspaced CJK) are cut every 1 KiB or so,
-// which may shift the count by a token per cut but keeps the time linear.
+// "<|endoftext|>" count as the characters they are. Bytes that are not
+// valid UTF-8 count as U+FFFD, the character encoding/json sends in their
+// place (tiktoken-go counts them so too). Time is linear in the length of
+// text, and O(n log n) for a single piece of n bytes (a long run of one
+// character).
 func Count(encoding, text string) int {
 	if text == "" {
 		return 0
 	}
-	enc, err := encoder(encoding)
+	enc, err := encoderFor(encoding)
 	if err != nil {
 		// Unreachable with the embedded vocabularies; an estimate must
 		// still not fail, so fall back to OpenAI's "4 bytes a token".
 		return (len(text) + 3) / 4
 	}
-	return countChunks(enc, text, maxChunk)
+	return enc.count(text)
 }
 
-// maxChunk bounds the bytes encoded in one call. tiktoken-go merges a piece
-// (a word, a run of punctuation or of spaces) in time quadratic in its
-// length, and one piece can be arbitrarily long: a model stuck repeating "-"
-// produces a single piece, which takes over a second to encode at 32 KB.
-const maxChunk = 1024
-
-// countChunks counts text in chunks of at most limit bytes, cut where no
-// piece can straddle the cut whenever possible (see cutPoint).
-func countChunks(enc *tiktoken.Tiktoken, text string, limit int) int {
+// count returns the number of tokens of text.
+func (e *encoder) count(text string) int {
+	if !utf8.ValidString(text) {
+		text = replaceInvalid(text)
+	}
 	n := 0
-	for len(text) > limit {
-		cut := cutPoint(text, limit)
-		n += len(enc.EncodeOrdinary(text[:cut]))
-		text = text[cut:]
+	for i := 0; i < len(text); {
+		j := e.split(text, i)
+		n += e.countPiece(text[i:j])
+		i = j
 	}
-	return n + len(enc.EncodeOrdinary(text))
+	return n
 }
 
-// cutPoint returns where to cut text (longer than limit bytes), in (0, limit].
-//
-// It prefers the last space preceded by a printable non-space ASCII byte:
-// under both encodings' split patterns a space can join a piece only as the
-// piece's first character or inside a run of whitespace, so no piece contains
-// "non-space, space" and cutting between them leaves every piece, and thus
-// the count, unchanged. Failing that it cuts at a UTF-8 boundary, which can
-// split a piece and so is approximate.
-func cutPoint(text string, limit int) int {
-	for i := limit; i > 0; i-- {
-		if text[i] == ' ' && text[i-1] > ' ' && text[i-1] < utf8.RuneSelf {
-			return i
+// ResetCaches empties the piece caches of both encoders and the cache of
+// long texts' counts, so that a benchmark can measure a first pass over
+// text the tokenizer has not seen.
+func ResetCaches() {
+	for _, get := range []func() (*encoder, error){o200k, cl100k} {
+		if e, err := get(); err == nil {
+			e.cache.reset()
 		}
 	}
-	for i := limit; i > 0; i-- {
-		if utf8.RuneStart(text[i]) {
-			return i
+	texts.reset()
+}
+
+// replaceInvalid returns text with every byte that does not start a valid
+// UTF-8 sequence replaced by U+FFFD, as Go's []rune conversion and
+// encoding/json do (strings.ToValidUTF8 would replace a run of them with
+// one).
+func replaceInvalid(text string) string {
+	var b strings.Builder
+	b.Grow(len(text) + 16)
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteString("\uFFFD")
+		} else {
+			b.WriteString(text[i : i+size])
 		}
+		i += size
 	}
-	return limit // Not UTF-8 at all: any cut will do.
+	return b.String()
 }

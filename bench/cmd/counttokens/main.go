@@ -1,7 +1,8 @@
 // Command counttokens counts tokens with internal/tokens and measures its
 // speed, the Go half of bench/tiktoken-compare.sh (bench/count.mjs is the
-// npm half). It prints one JSON object per line, like count.mjs, and makes
-// the comparison table from both sides' lines:
+// npm half, for tiktoken and gpt-tokenizer). It prints one JSON object per
+// line, like count.mjs, and makes the comparison table from every side's
+// lines:
 //
 //	counttokens cold <encoding>            cold start of a fresh process
 //	counttokens warm <encoding> <file>...  counts and throughput
@@ -49,8 +50,11 @@ type result struct {
 	Bytes    int     `json:"bytes,omitempty"`
 	Tokens   int     `json:"tokens"`
 	MBps     float64 `json:"mbps,omitempty"`
-	Ms       float64 `json:"ms,omitempty"`
-	CPUMs    float64 `json:"cpuMs,omitempty"`
+	// MBpsFirst is the throughput of a first pass, with the tokenizer's
+	// piece cache emptied before every round.
+	MBpsFirst float64 `json:"mbpsFirst,omitempty"`
+	Ms        float64 `json:"ms,omitempty"`
+	CPUMs     float64 `json:"cpuMs,omitempty"`
 }
 
 func main() {
@@ -88,7 +92,7 @@ func main() {
 			texts[i] = string(data)
 		}
 		// Warm up as count.mjs does (which needs it for V8's compiler
-		// tiers), so that both sides are measured the same way.
+		// tiers), so that every side is measured the same way.
 		for t0 := time.Now(); time.Since(t0) < warmupTime; {
 			for _, text := range texts {
 				tokens.Count(args[1], text)
@@ -96,21 +100,11 @@ func main() {
 		}
 		for i, file := range args[2:] {
 			text := texts[i]
-			data := []byte(text)
 			n := tokens.Count(args[1], text) // also warms up
-			var mbps float64
-			for range batches {
-				rounds, cpu0 := 0, cpuTime()
-				var elapsed time.Duration
-				for rounds < batchRounds || elapsed < batchTime {
-					tokens.Count(args[1], text)
-					rounds++
-					elapsed = cpuTime() - cpu0
-				}
-				mbps = max(mbps, float64(len(data)*rounds)/elapsed.Seconds()/1e6)
-			}
+			mbps := throughput(args[1], text, func() {})
+			first := throughput(args[1], text, tokens.ResetCaches)
 			check(out.Encode(result{Side: "go", Kind: "warm", Encoding: args[1], Text: filepath.Base(file),
-				Bytes: len(data), Tokens: n, MBps: mbps}))
+				Bytes: len(text), Tokens: n, MBps: mbps, MBpsFirst: first}))
 		}
 	case "table":
 		table(args[1])
@@ -119,13 +113,16 @@ func main() {
 	}
 }
 
-// table prints the comparison of the two sides' results.
+// sides are the tokenizers compared, in table order.
+var sides = []string{"go", "tiktoken", "gpt-tokenizer"}
+
+// table prints the comparison of the sides' results.
 func table(path string) {
 	f, err := os.Open(path)
 	check(err)
 	defer f.Close()
 	type key struct{ kind, encoding, text string }
-	sides := map[key]map[string][]result{}
+	results := map[key]map[string][]result{}
 	var order []key
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -134,44 +131,50 @@ func table(path string) {
 			log.Fatalf("%s: %v in %q", path, err, sc.Text())
 		}
 		k := key{r.Kind, r.Encoding, r.Text}
-		if sides[k] == nil {
-			sides[k] = map[string][]result{}
+		if results[k] == nil {
+			results[k] = map[string][]result{}
 			order = append(order, k)
 		}
-		sides[k][r.Side] = append(sides[k][r.Side], r)
+		results[k][r.Side] = append(results[k][r.Side], r)
 	}
 	check(sc.Err())
 
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "encoding\ttext\tbytes\tour tokens\ttheir tokens\tmatch\tour MB/s\ttheir MB/s\tratio (ours/theirs)\t")
+	fmt.Fprintln(w, "encoding\ttext\tbytes\ttokens\tall equal\tours first\tours warm\ttiktoken\tgpt-tok first\tgpt-tok warm\tfirst/tiktoken\twarm/tiktoken\tfirst/gpt-tok first\twarm/gpt-tok warm\t")
 	mismatches := 0
 	for _, k := range order {
 		if k.kind != "warm" {
 			continue
 		}
-		g, n := last(sides[k]["go"]), last(sides[k]["node"])
+		g, t, j := last(results[k]["go"]), last(results[k]["tiktoken"]), last(results[k]["gpt-tokenizer"])
 		match := "yes"
-		if g.Tokens != n.Tokens {
-			match = fmt.Sprintf("no (%+d)", g.Tokens-n.Tokens)
+		if g.Tokens != t.Tokens || g.Tokens != j.Tokens {
+			match = fmt.Sprintf("no (%d/%d/%d)", g.Tokens, t.Tokens, j.Tokens)
 			mismatches++
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%s\t%.2f\t%.2f\t%.2f\t\n",
-			k.encoding, k.text, g.Bytes, g.Tokens, n.Tokens, match, g.MBps, n.MBps, g.MBps/n.MBps)
+		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%s\t%.1f\t%.1f\t%.2f\t%.2f\t%.1f\t%.1f\t%.1f\t%.2f\t%.2f\t\n",
+			k.encoding, k.text, g.Bytes, g.Tokens, match, g.MBpsFirst, g.MBps, t.MBps, j.MBpsFirst, j.MBps,
+			g.MBpsFirst/t.MBps, g.MBps/t.MBps, g.MBpsFirst/j.MBpsFirst, g.MBps/j.MBps)
 	}
 	check(w.Flush())
-	fmt.Println("(MB/s: megabytes per second of CPU time, best of several batches)")
+	fmt.Println("(MB/s: megabytes per second of CPU time, best of several batches; first: piece caches emptied before every")
+	fmt.Println(" round, a first pass over new text; warm: caches kept, as when a conversation resends its history)")
 	fmt.Println()
 	w = tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "cold start (first count, encoder construction included)\tour ms\ttheir ms\tratio\tour CPU ms\ttheir CPU ms\tratio\t")
+	fmt.Fprintln(w, "cold start (first count, tokenizer loading included), median ms\tours wall\ttiktoken wall\tgpt-tok wall\tours CPU\ttiktoken CPU\tgpt-tok CPU\t")
 	for _, k := range order {
 		if k.kind != "cold" {
 			continue
 		}
 		wall := func(r result) float64 { return r.Ms }
 		cpu := func(r result) float64 { return r.CPUMs }
-		gw, nw := median(sides[k]["go"], wall), median(sides[k]["node"], wall)
-		gc, nc := median(sides[k]["go"], cpu), median(sides[k]["node"], cpu)
-		fmt.Fprintf(w, "%s\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t%.2f\t\n", k.encoding, gw, nw, gw/nw, gc, nc, gc/nc)
+		fmt.Fprintf(w, "%s", k.encoding)
+		for _, fig := range []func(result) float64{wall, cpu} {
+			for _, side := range sides {
+				fmt.Fprintf(w, "\t%.1f", median(results[k][side], fig))
+			}
+		}
+		fmt.Fprintln(w, "\t")
 	}
 	check(w.Flush())
 	if mismatches > 0 {
@@ -198,6 +201,24 @@ func median(rs []result, figure func(result) float64) float64 {
 	}
 	slices.Sort(ms)
 	return ms[len(ms)/2]
+}
+
+// throughput returns the best MB per CPU-second of counting text over
+// batches, calling before ahead of every round; as in count.mjs.
+func throughput(encoding, text string, before func()) float64 {
+	var mbps float64
+	for range batches {
+		rounds, cpu0 := 0, cpuTime()
+		var elapsed time.Duration
+		for rounds < batchRounds || elapsed < batchTime {
+			before()
+			tokens.Count(encoding, text)
+			rounds++
+			elapsed = cpuTime() - cpu0
+		}
+		mbps = max(mbps, float64(len(text)*rounds)/elapsed.Seconds()/1e6)
+	}
+	return mbps
 }
 
 // cpuTime returns the CPU time the process has used, user and system.

@@ -90,11 +90,24 @@ func TestLookup(t *testing.T) {
 		{"4-digit suffix to alias", "gpt-4-0613", "gpt-4"},
 		{"4-digit suffix on 32k", "gpt-4-32k-0613", "gpt-4-32k"},
 		{"search preview snapshot", "gpt-4o-mini-search-preview-2025-03-11", "gpt-4o-mini-search-preview"},
-		{"prefix", "gpt-4o-mini-transcribe", "gpt-4o-mini"},
-		{"longest prefix wins", "gpt-4o-mini-tts-2025-03-20", "gpt-4o-mini"},
-		{"prefix through alias", "gpt-4-turbo-preview", "gpt-4-turbo"},
-		{"prefix of gpt-5.1 codex", "gpt-5.1-codex", "gpt-5.1"},
+		{"transcribe has its own price, not gpt-4o-mini's", "gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe"},
+		{"tts snapshot to its alias, not gpt-4o-mini", "gpt-4o-mini-tts-2025-03-20", "gpt-4o-mini-tts"},
+		{"codex-mini has its own price, not gpt-5-codex's", "gpt-5-codex-mini", "gpt-5-codex-mini"},
+		{"codex-mini snapshot", "gpt-5-codex-mini-2025-11-07", "gpt-5-codex-mini"},
+		{"no prefix match: unknown codex variant", "gpt-5-codex-max", ""},
+		{"no prefix match: unknown gpt-4o variant", "gpt-4o-mini-future-thing", ""},
+		{"no prefix match: gpt-4-turbo variant", "gpt-4-turbo-new", ""},
+		{"turbo preview alias row", "gpt-4-turbo-preview", "gpt-4-turbo-preview"},
+		{"gpt-5.1 codex row", "gpt-5.1-codex", "gpt-5.1-codex"},
 		{"gpt-5.1 mini codex has its own price", "gpt-5.1-codex-mini", "gpt-5.1-codex-mini"},
+		{"realtime snapshot priced apart", "gpt-4o-realtime-preview-2024-10-01", "gpt-4o-realtime-preview-2024-10-01"},
+		{"realtime later snapshot to alias", "gpt-4o-realtime-preview-2024-12-17", "gpt-4o-realtime-preview"},
+		{"image model", "gpt-image-1", "gpt-image-1"},
+		{"whisper", "whisper-1", "whisper-1"},
+		{"family rule: Azure spelling", "gpt-35-turbo", "gpt-3.5-turbo"},
+		{"family rule then snapshot row", "gpt-35-turbo-0613", "gpt-3.5-turbo-0613"},
+		{"family rule then alias", "gpt-35-turbo-16k-0613", "gpt-3.5-turbo-16k-0613"},
+		{"family rule only at a dash", "gpt-35-turbox", ""},
 		{"prefix only at dash", "gpt-4oz", ""},
 		{"gpt-4.5 is not gpt-4", "gpt-4.5-preview-2025-02-27", "gpt-4.5-preview"},
 		{"moderation snapshot", "omni-moderation-2024-09-26", "omni-moderation-2024-09-26"},
@@ -105,6 +118,9 @@ func TestLookup(t *testing.T) {
 		{"fine-tune without a fine-tune price", "ft:gpt-5-2025-08-07:acme::x", ""},
 		{"legacy fine-tune", "davinci-002:ft-acme-2023-08-01", "ft:davinci-002"},
 		{"empty fine-tune base", "ft::acme::x", ""},
+		{"version tag after a colon", "gpt-3.5-turbo-instruct:20230824-v2", "gpt-3.5-turbo-instruct"},
+		{"version tag on an unknown model", "claude-3:2024", ""},
+		{"empty version tag", "gpt-4o:", ""},
 		{"unknown", "claude-3-opus", ""},
 		{"unknown with date", "llama-2024-01-01", ""},
 		{"only a date", "-2024-01-01", ""},
@@ -139,7 +155,7 @@ func TestLookupSnapshotPricedApartFromAlias(t *testing.T) {
 	}
 	// 1M cached prompt tokens: the snapshot has no cached price, so they
 	// bill at its $5 input rate, not at gpt-4o's $1.25 cached rate.
-	if got := snap.Cost(1_000_000, 1_000_000, 0); got != 5 {
+	if got := snap.Cost(Usage{InputTokens: 1_000_000, CachedInputTokens: 1_000_000}); got != 5 {
 		t.Errorf("gpt-4o-2024-05-13 cost of 1M cached tokens = %v, want 5", got)
 	}
 }
@@ -167,8 +183,7 @@ func TestWith(t *testing.T) {
 		{"override reaches snapshots", map[string]Price{"gpt-4o": custom}, "gpt-4o-2024-08-06", "gpt-4o", custom},
 		{"override leaves dearer snapshot", map[string]Price{"gpt-4o": custom}, "gpt-4o-2024-05-13", "gpt-4o-2024-05-13", noCached(5, 15)},
 		{"addition", map[string]Price{"my-model": custom}, "my-model", "my-model", custom},
-		{"addition by prefix", map[string]Price{"my-model": custom}, "my-model-v2", "my-model", custom},
-		{"addition longer than every key", map[string]Price{"a-very-long-model-name-for-the-prefix-bound": custom}, "a-very-long-model-name-for-the-prefix-bound-2025-01-01", "a-very-long-model-name-for-the-prefix-bound", custom},
+		{"addition reaches snapshots", map[string]Price{"my-model": custom}, "my-model-2025-01-01", "my-model", custom},
 		{"snapshot added beside alias", map[string]Price{"gpt-4.1-2025-04-14": custom}, "gpt-4.1-2025-04-14", "gpt-4.1-2025-04-14", custom},
 		{"fine-tune base price", map[string]Price{"ft:gpt-5": custom}, "ft:gpt-5-2025-08-07:acme::x", "ft:gpt-5", custom},
 		{"one fine-tuned model", map[string]Price{"ft:gpt-4o:acme::x": custom}, "ft:gpt-4o:acme::x", "ft:gpt-4o:acme::x", custom},
@@ -315,6 +330,13 @@ func TestEmbeddedTable(t *testing.T) {
 		if p.Output != 0 && p.Output < p.Input {
 			t.Errorf("%q: output %v below input %v", key, p.Output, p.Input)
 		}
+		e, _ := tab.Entry(key)
+		if e.Model != key || e.Source == "" {
+			t.Errorf("%q: entry %+v has no source", key, e)
+		}
+		if d, err := time.Parse(time.DateOnly, e.AsOf); err != nil || e.AsOf > tab.AsOf() || d.Year() < 2023 {
+			t.Errorf("%q: row date %q is not a date on or before the table's %s", key, e.AsOf, tab.AsOf())
+		}
 		if p.Input > 1000 || p.Output > 1000 {
 			t.Errorf("%q: price %+v above $1000 per 1M tokens; per-1K figure?", key, p)
 		}
@@ -326,31 +348,37 @@ func TestEmbeddedTable(t *testing.T) {
 
 func TestParseRejects(t *testing.T) {
 	t.Parallel()
-	const head = `{"version": 1, "asOf": "2025-11-15", "unit": "USD per 1M tokens", "source": "s", "models": `
+	const head = `{"version": 2, "asOf": "2025-11-15", "unit": "USD per 1M tokens", "source": "s", "models": `
+	const row = `"source": "s", "asOf": "2025-11-15"`
 	tests := []struct {
 		name, file, wantErr string
 	}{
 		{"not JSON", `{`, "parse price table"},
 		{"trailing data", head + `{}} {}`, "trailing data"},
-		{"unknown top-level field", `{"version": 1, "asOf": "2025-11-15", "unit": "USD per 1M tokens", "currency": "EUR", "models": {}}`, `unknown field "currency"`},
-		{"wrong version", `{"version": 2, "asOf": "2025-11-15", "unit": "USD per 1M tokens", "models": {}}`, "version 2"},
+		{"unknown top-level field", `{"version": 2, "asOf": "2025-11-15", "unit": "USD per 1M tokens", "currency": "EUR", "models": {}}`, `unknown field "currency"`},
+		{"wrong version", `{"version": 1, "asOf": "2025-11-15", "unit": "USD per 1M tokens", "models": {}}`, "version 1"},
 		{"missing version", `{"asOf": "2025-11-15", "unit": "USD per 1M tokens", "models": {}}`, "version 0"},
-		{"bad date", `{"version": 1, "asOf": "15/11/2025", "unit": "USD per 1M tokens", "models": {}}`, `asOf "15/11/2025"`},
-		{"missing date", `{"version": 1, "unit": "USD per 1M tokens", "models": {}}`, `asOf ""`},
-		{"per 1K unit", `{"version": 1, "asOf": "2025-11-15", "unit": "USD per 1K tokens", "models": {}}`, `unit "USD per 1K tokens"`},
+		{"bad date", `{"version": 2, "asOf": "15/11/2025", "unit": "USD per 1M tokens", "models": {}}`, `asOf "15/11/2025"`},
+		{"missing date", `{"version": 2, "unit": "USD per 1M tokens", "models": {}}`, `asOf ""`},
+		{"per 1K unit", `{"version": 2, "asOf": "2025-11-15", "unit": "USD per 1K tokens", "models": {}}`, `unit "USD per 1K tokens"`},
 		{"models not object", head + `[]}`, "models is not an object"},
-		{"models missing", `{"version": 1, "asOf": "2025-11-15", "unit": "USD per 1M tokens"}`, "models is not an object"},
-		{"duplicate row", head + `{"m": {"input": 1, "output": 1}, "m": {"input": 2, "output": 2}}}`, `"m" listed twice`},
-		{"missing input", head + `{"m": {"output": 1}}}`, `"m": input and output prices are required`},
-		{"missing output", head + `{"m": {"input": 1}}}`, `"m": input and output prices are required`},
-		{"null input", head + `{"m": {"input": null, "output": 1}}}`, `"m": input and output prices are required`},
-		{"misspelt field", head + `{"m": {"input": 1, "output": 1, "cached_input": 0.5}}}`, `"m": json: unknown field "cached_input"`},
-		{"string price", head + `{"m": {"input": "1", "output": 1}}}`, `"m"`},
-		{"negative price", head + `{"m": {"input": 1, "output": -1}}}`, `"m": output price -1 is negative`},
-		{"negative cached", head + `{"m": {"input": 1, "cachedInput": -1, "output": 1}}}`, `"m": cached input price -1 is negative`},
-		{"empty name", head + `{"": {"input": 1, "output": 1}}}`, "empty model name"},
-		{"padded name", head + `{"m ": {"input": 1, "output": 1}}}`, `"m ": model name has surrounding spaces`},
+		{"models missing", `{"version": 2, "asOf": "2025-11-15", "unit": "USD per 1M tokens"}`, "models is not an object"},
+		{"duplicate row", head + `{"m": {"input": 1, "output": 1, ` + row + `}, "m": {"input": 2, "output": 2, ` + row + `}}}`, `"m" listed twice`},
+		{"missing input", head + `{"m": {"output": 1, ` + row + `}}}`, `"m": input and output prices are required`},
+		{"missing output", head + `{"m": {"input": 1, ` + row + `}}}`, `"m": input and output prices are required`},
+		{"null input", head + `{"m": {"input": null, "output": 1, ` + row + `}}}`, `"m": input and output prices are required`},
+		{"misspelt field", head + `{"m": {"input": 1, "output": 1, "cached_input": 0.5, ` + row + `}}}`, `"m": json: unknown field "cached_input"`},
+		{"string price", head + `{"m": {"input": "1", "output": 1, ` + row + `}}}`, `"m"`},
+		{"negative price", head + `{"m": {"input": 1, "output": -1, ` + row + `}}}`, `"m": output price -1 is negative`},
+		{"negative cached", head + `{"m": {"input": 1, "cachedInput": -1, "output": 1, ` + row + `}}}`, `"m": cached input price -1 is negative`},
+		{"negative audio", head + `{"m": {"input": 1, "output": 1, "audioOutput": -1, ` + row + `}}}`, `"m": audio output price -1 is negative`},
+		{"row without source", head + `{"m": {"input": 1, "output": 1, "asOf": "2025-11-15"}}}`, `"m": source is required`},
+		{"row without date", head + `{"m": {"input": 1, "output": 1, "source": "s"}}}`, `"m": asOf "" is not a YYYY-MM-DD date`},
+		{"row with bad date", head + `{"m": {"input": 1, "output": 1, "source": "s", "asOf": "2025-13-01"}}}`, `"m": asOf "2025-13-01"`},
+		{"empty name", head + `{"": {"input": 1, "output": 1, ` + row + `}}}`, "empty model name"},
+		{"padded name", head + `{"m ": {"input": 1, "output": 1, ` + row + `}}}`, `"m ": model name has surrounding spaces`},
 		{"row not object", head + `{"m": 1}}`, `"m"`},
+		{"incomplete family rule", `{"version": 2, "asOf": "2025-11-15", "unit": "USD per 1M tokens", "families": [{"prefix": "a"}], "models": {}}`, `family rule "a" → "" is incomplete`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -368,10 +396,10 @@ func TestParseRejects(t *testing.T) {
 
 func TestParseCachedPrice(t *testing.T) {
 	t.Parallel()
-	tab, err := Parse([]byte(`{"version": 1, "asOf": "2025-11-15", "unit": "USD per 1M tokens", "models": {
-		"free-cache": {"input": 1, "cachedInput": 0, "output": 2},
-		"no-cache": {"input": 1, "output": 2},
-		"null-cache": {"input": 1, "cachedInput": null, "output": 2, "note": "n"}}}`))
+	tab, err := Parse([]byte(`{"version": 2, "asOf": "2025-11-15", "unit": "USD per 1M tokens", "models": {
+		"free-cache": {"input": 1, "cachedInput": 0, "output": 2, "source": "s", "asOf": "2025-11-15"},
+		"no-cache": {"input": 1, "output": 2, "source": "s", "asOf": "2025-11-15"},
+		"null-cache": {"input": 1, "cachedInput": null, "output": 2, "note": "n", "source": "s", "asOf": "2025-11-15"}}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +444,7 @@ func TestDefaultConcurrent(t *testing.T) {
 func TestLookupDoesNotAllocate(t *testing.T) {
 	tab := Default()
 	for _, model := range []string{
-		"gpt-4o", "gpt-4o-2024-08-06", "gpt-4o-mini-transcribe",
+		"gpt-4o", "gpt-4o-2024-08-06", "gpt-4o-mini-transcribe", "gpt-35-turbo-16k-0613",
 		"ft:gpt-4o-mini-2024-07-18:acme::abc", "claude-3-opus-20240229",
 	} {
 		if n := testing.AllocsPerRun(100, func() { tab.Lookup(model) }); n != 0 {
@@ -453,7 +481,7 @@ func BenchmarkLookup(b *testing.B) {
 	for _, bm := range []struct{ name, model string }{
 		{"exact", "gpt-4o-mini"},
 		{"alias", "gpt-4o-mini-2024-07-18"},
-		{"prefix", "gpt-4o-mini-search-preview-extra"},
+		{"family", "gpt-35-turbo-0613"},
 		{"finetune", "ft:gpt-4o-mini-2024-07-18:acme:support-bot:abc123"},
 		{"unknown", "claude-3-5-sonnet-20241022"},
 	} {

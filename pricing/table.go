@@ -18,9 +18,9 @@ import (
 var embedded []byte
 
 // fileVersion is the only schema version of the price file Parse accepts.
-const fileVersion = 1
+const fileVersion = 2
 
-// fileUnit is the unit every price in the file must be quoted in.
+// fileUnit is the unit every token price in the file must be quoted in.
 const fileUnit = "USD per 1M tokens"
 
 // fineTunePrefix marks keys that price fine-tuned models and the model names
@@ -36,22 +36,35 @@ type Table struct {
 	asOf   string
 	source string
 
-	// models holds every key, "ft:" keys included, for exact matches and
-	// alias/prefix matches of ordinary names.
-	models map[string]entry
+	// models holds every key, "ft:" keys included, for exact and alias
+	// matches of ordinary names.
+	models map[string]Entry
 	// fineTuned holds the "ft:" keys by their base name ("ft:gpt-4o" under
 	// "gpt-4o") so a fine-tuned name resolves without building a string.
-	fineTuned map[string]entry
-
-	// Prefix candidates longer than these cannot match, so Lookup skips them.
-	maxModelLen, maxFineTunedLen int
+	fineTuned map[string]Entry
+	families  []Family
 }
 
-// entry is a price with the table key it is stored under, which Lookup
-// reports as the match.
-type entry struct {
-	key   string
-	price Price
+// Entry is one row of a table: a model's price and where it comes from.
+type Entry struct {
+	// Model is the table key: a model name, an alias that also prices its
+	// dated snapshots, or "ft:BASE" for models fine-tuned from BASE.
+	Model string
+	Price Price
+	// Source is where the price was read (a URL), AsOf the date it was
+	// read (YYYY-MM-DD); both are empty for prices added with With.
+	Source, AsOf string
+	// Note explains anything unusual about the row.
+	Note string
+}
+
+// Family is an explicit lookup rule for names that are neither a key nor a
+// dated snapshot of one: a name equal to Prefix, or starting with Prefix
+// and "-", is looked up again with Prefix replaced by As. Rules exist only
+// where both names denote the same model (Azure's "gpt-35-turbo" is
+// OpenAI's "gpt-3.5-turbo"); no rule maps one model to another's price.
+type Family struct {
+	Prefix, As, Note string
 }
 
 var defaultTable = sync.OnceValue(func() *Table {
@@ -67,23 +80,22 @@ var defaultTable = sync.OnceValue(func() *Table {
 // once, on first use, and the same *Table is returned to every caller.
 func Default() *Table { return defaultTable() }
 
-// newTable indexes prices, which must already be valid.
-func newTable(asOf, source string, prices map[string]Price) *Table {
+// newTable indexes entries, which must already be valid.
+func newTable(asOf, source string, entries map[string]Entry, families []Family) *Table {
 	t := &Table{
 		asOf:      asOf,
 		source:    source,
-		models:    make(map[string]entry, len(prices)),
-		fineTuned: make(map[string]entry),
+		models:    make(map[string]Entry, len(entries)),
+		fineTuned: make(map[string]Entry),
+		families:  families,
 	}
-	for key, p := range prices {
-		e := entry{key: key, price: p}
+	for key, e := range entries {
+		e.Model = key
 		t.models[key] = e
-		t.maxModelLen = max(t.maxModelLen, len(key))
 		// A key such as "ft:gpt-4o-mini:org::id" names one fine-tuned model
 		// and matches only exactly; "ft:gpt-4o-mini" prices a whole base.
 		if base, ok := strings.CutPrefix(key, fineTunePrefix); ok && base != "" && !strings.Contains(base, ":") {
 			t.fineTuned[base] = e
-			t.maxFineTunedLen = max(t.maxFineTunedLen, len(base))
 		}
 	}
 	return t
@@ -114,54 +126,91 @@ func (t *Table) Models() []string {
 	return slices.Sorted(maps.Keys(t.models))
 }
 
+// Entry returns the row stored under key exactly, without the lookup rules.
+func (t *Table) Entry(key string) (Entry, bool) {
+	if t == nil {
+		return Entry{}, false
+	}
+	e, ok := t.models[key]
+	return e, ok
+}
+
+// Families returns the table's family rules.
+func (t *Table) Families() []Family {
+	if t == nil {
+		return nil
+	}
+	return slices.Clone(t.families)
+}
+
 // Lookup returns the price of model, the table key that supplied it (for
 // diagnostics), and whether one was found. See the package documentation for
-// the order in which keys are tried. An unknown or empty model reports
-// ok=false and a zero Price, which callers must not use as a cost.
+// the rules, tried in order. An unknown or empty model reports ok=false and
+// a zero Price, which callers must not use as a cost.
 //
 // Lookup does not allocate.
 func (t *Table) Lookup(model string) (price Price, match string, ok bool) {
-	if t == nil || model == "" {
-		return Price{}, "", false
-	}
-	if e, ok := t.models[model]; ok {
-		return e.price, e.key, true
-	}
-	var e entry
-	if base, isFineTuned := fineTunedBase(model); isFineTuned {
-		if base == "" {
-			return Price{}, "", false
-		}
-		e, ok = t.fineTuned[base]
-		if !ok {
-			e, ok = resolve(t.fineTuned, base, t.maxFineTunedLen)
-		}
-	} else {
-		e, ok = resolve(t.models, model, t.maxModelLen)
-	}
+	e, ok := t.lookup(model)
 	if !ok {
 		return Price{}, "", false
 	}
-	return e.price, e.key, true
+	return e.Price, e.Model, true
 }
 
-// resolve looks name up in m by alias and then by longest prefix; the caller
-// has already tried the exact name.
-func resolve(m map[string]entry, name string, maxLen int) (entry, bool) {
+func (t *Table) lookup(model string) (Entry, bool) {
+	if t == nil || model == "" {
+		return Entry{}, false
+	}
+	if e, ok := t.models[model]; ok {
+		return e, true
+	}
+	if base, isFineTuned := fineTunedBase(model); isFineTuned {
+		if base == "" {
+			return Entry{}, false
+		}
+		return t.resolve(t.fineTuned, base)
+	}
+	if e, ok := t.resolve(t.models, model); ok {
+		return e, true
+	}
+	// A version tag after a colon names a revision of the same model, as
+	// the completions API answers "gpt-3.5-turbo-instruct:20230824-v2".
+	if base, tag, found := strings.Cut(model, ":"); found && base != "" && tag != "" {
+		return t.resolve(t.models, base)
+	}
+	return Entry{}, false
+}
+
+// resolve looks name up in m: exactly, then as a dated snapshot of an
+// alias, then through the family rules (once, and again exactly or as a
+// snapshot).
+func (t *Table) resolve(m map[string]Entry, name string) (Entry, bool) {
+	if e, ok := exactOrAlias(m, name); ok {
+		return e, true
+	}
+	for _, f := range t.families {
+		rest, ok := strings.CutPrefix(name, f.Prefix)
+		if !ok || (rest != "" && rest[0] != '-') {
+			continue
+		}
+		if e, ok := exactOrAlias(m, f.As+rest); ok {
+			return e, true
+		}
+	}
+	return Entry{}, false
+}
+
+// exactOrAlias looks name up exactly, then without a date suffix.
+func exactOrAlias(m map[string]Entry, name string) (Entry, bool) {
+	if e, ok := m[name]; ok {
+		return e, true
+	}
 	if alias := stripDate(name); len(alias) < len(name) {
 		if e, ok := m[alias]; ok {
 			return e, true
 		}
 	}
-	for i := min(len(name)-1, maxLen); i > 0; i-- {
-		if name[i] != '-' {
-			continue
-		}
-		if e, ok := m[name[:i]]; ok {
-			return e, true
-		}
-	}
-	return entry{}, false
+	return Entry{}, false
 }
 
 // fineTunedBase reports whether model names a fine-tuned model and, if so, the
@@ -170,8 +219,10 @@ func resolve(m map[string]entry, name string, maxLen int) (entry, bool) {
 // "davinci:ft-org-2023-01-01".
 func fineTunedBase(model string) (base string, ok bool) {
 	rest, hasPrefix := strings.CutPrefix(model, fineTunePrefix)
-	base, _, hasSuffix := strings.Cut(rest, ":")
-	return base, hasPrefix || hasSuffix
+	base, tag, hasSuffix := strings.Cut(rest, ":")
+	// A legacy fine-tune is "base:ft-org-date"; another tag after a colon is
+	// a version of the model itself (see lookup).
+	return base, hasPrefix || hasSuffix && strings.HasPrefix(tag, "ft-")
 }
 
 // stripDate returns name without a trailing snapshot date, either
@@ -216,16 +267,17 @@ func (t *Table) With(overrides map[string]Price) (*Table, error) {
 	if len(overrides) == 0 && t != nil {
 		return t, nil
 	}
-	prices := make(map[string]Price, len(overrides))
+	entries := make(map[string]Entry, len(overrides))
 	var asOf, source string
+	var families []Family
 	if t != nil {
-		asOf, source = t.asOf, t.source
-		for key, e := range t.models {
-			prices[key] = e.price
-		}
+		asOf, source, families = t.asOf, t.source, t.families
+		maps.Copy(entries, t.models)
 	}
-	maps.Copy(prices, overrides)
-	return newTable(asOf, source, prices), nil
+	for key, p := range overrides {
+		entries[key] = Entry{Price: p, Note: "added with With"}
+	}
+	return newTable(asOf, source, entries, families), nil
 }
 
 // checkEntry reports why key and p cannot go into a table. Its callers add
@@ -245,26 +297,46 @@ func checkEntry(key string, p Price) error {
 
 // priceFile is the layout of prices.json.
 type priceFile struct {
-	Version int             `json:"version"`
-	AsOf    string          `json:"asOf"`
-	Unit    string          `json:"unit"`
-	Source  string          `json:"source"`
-	Models  json.RawMessage `json:"models"`
+	Version  int             `json:"version"`
+	AsOf     string          `json:"asOf"`
+	Unit     string          `json:"unit"`
+	Source   string          `json:"source"`
+	Families []familyRow     `json:"families"`
+	Models   json.RawMessage `json:"models"`
+}
+
+type familyRow struct {
+	Prefix string `json:"prefix"`
+	As     string `json:"as"`
+	Note   string `json:"note"`
 }
 
 // priceRow is one model in prices.json. Pointers tell a missing field from a
-// zero price: input and output are required, cachedInput is optional.
+// zero price: input and output are required unless the model is billed per
+// minute or per character; cachedInput is optional. source and asOf are
+// required: every price says where and when it was read.
 type priceRow struct {
-	Input       *float64 `json:"input"`
-	CachedInput *float64 `json:"cachedInput"`
-	Output      *float64 `json:"output"`
-	Note        string   `json:"note"`
+	Input                *float64 `json:"input"`
+	CachedInput          *float64 `json:"cachedInput"`
+	Output               *float64 `json:"output"`
+	AudioInput           float64  `json:"audioInput"`
+	CachedAudioInput     float64  `json:"cachedAudioInput"`
+	AudioOutput          float64  `json:"audioOutput"`
+	ImageInput           float64  `json:"imageInput"`
+	CachedImageInput     float64  `json:"cachedImageInput"`
+	ImageOutput          float64  `json:"imageOutput"`
+	PerMinute            float64  `json:"perMinute"`
+	PerMillionCharacters float64  `json:"perMillionCharacters"`
+	Source               string   `json:"source"`
+	AsOf                 string   `json:"asOf"`
+	Note                 string   `json:"note"`
 }
 
 // Parse builds a table from a price file in the format of the embedded
 // prices.json. It rejects unknown fields, duplicate or malformed model
-// names, rows without input or output, and invalid prices, so a mistake in
-// the file fails loudly instead of mispricing calls.
+// names, rows without prices, source or date, invalid prices and family
+// rules that are not complete, so a mistake in the file fails loudly
+// instead of mispricing calls.
 func Parse(data []byte) (*Table, error) {
 	var f priceFile
 	if err := decodeStrict(data, &f); err != nil {
@@ -279,51 +351,75 @@ func Parse(data []byte) (*Table, error) {
 	if f.Unit != fileUnit {
 		return nil, fmt.Errorf("gentrace: parse price table: unit %q, want %q", f.Unit, fileUnit)
 	}
-	prices, err := parseModels(f.Models)
+	entries, err := parseModels(f.Models)
 	if err != nil {
 		return nil, fmt.Errorf("gentrace: parse price table: %w", err)
 	}
-	return newTable(f.AsOf, f.Source, prices), nil
+	var families []Family
+	for _, r := range f.Families {
+		if r.Prefix == "" || r.As == "" || r.Prefix == r.As {
+			return nil, fmt.Errorf("gentrace: parse price table: family rule %q → %q is incomplete", r.Prefix, r.As)
+		}
+		families = append(families, Family(r))
+	}
+	return newTable(f.AsOf, f.Source, entries, families), nil
 }
 
 // parseModels decodes the models object key by key, because decoding it into
 // a map would silently keep only the last of two rows with the same name.
-func parseModels(raw json.RawMessage) (map[string]Price, error) {
+func parseModels(raw json.RawMessage) (map[string]Entry, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return nil, errors.New("models is not an object")
 	}
-	prices := make(map[string]Price)
+	entries := make(map[string]Entry)
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
 			return nil, err
 		}
 		key := tok.(string) // object keys are always strings
-		if _, dup := prices[key]; dup {
+		if _, dup := entries[key]; dup {
 			return nil, fmt.Errorf("price for model %q listed twice", key)
 		}
 		var row priceRow
 		if err := dec.Decode(&row); err != nil {
 			return nil, fmt.Errorf("price for model %q: %w", key, err)
 		}
-		if row.Input == nil || row.Output == nil {
+		perUnit := row.PerMinute > 0 || row.PerMillionCharacters > 0
+		if !perUnit && (row.Input == nil || row.Output == nil) {
 			return nil, fmt.Errorf("price for model %q: input and output prices are required", key)
 		}
-		p := Price{Input: *row.Input, Output: *row.Output}
+		if row.Source == "" {
+			return nil, fmt.Errorf("price for model %q: source is required", key)
+		}
+		if _, err := time.Parse(time.DateOnly, row.AsOf); err != nil {
+			return nil, fmt.Errorf("price for model %q: asOf %q is not a YYYY-MM-DD date", key, row.AsOf)
+		}
+		p := Price{
+			AudioInput: row.AudioInput, CachedAudioInput: row.CachedAudioInput, AudioOutput: row.AudioOutput,
+			ImageInput: row.ImageInput, CachedImageInput: row.CachedImageInput, ImageOutput: row.ImageOutput,
+			PerMinute: row.PerMinute, PerMillionCharacters: row.PerMillionCharacters,
+		}
+		if row.Input != nil {
+			p.Input = *row.Input
+		}
+		if row.Output != nil {
+			p.Output = *row.Output
+		}
 		if row.CachedInput != nil {
 			p.CachedInput, p.HasCachedInput = *row.CachedInput, true
 		}
 		if err := checkEntry(key, p); err != nil {
 			return nil, err
 		}
-		prices[key] = p
+		entries[key] = Entry{Price: p, Source: row.Source, AsOf: row.AsOf, Note: row.Note}
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, err
 	}
-	return prices, nil
+	return entries, nil
 }
 
 // decodeStrict decodes exactly one JSON value from data into v, rejecting
