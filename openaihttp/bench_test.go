@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	gentrace "github.com/gentrace/gentrace-go"
 	"github.com/gentrace/gentrace-go/openaihttp"
@@ -106,6 +108,7 @@ func BenchmarkRecorder(b *testing.B) {
 			_ = gc.Flush(context.Background())
 			run = nil
 			b.ReportAllocs()
+			start := processCPU()
 			for i := 0; b.Loop(); i++ {
 				call(i)
 			}
@@ -113,6 +116,17 @@ func BenchmarkRecorder(b *testing.B) {
 			if err := gc.Flush(context.Background()); err != nil {
 				b.Fatal(err)
 			}
+			// CPU per call, delivery included (the loop ends before the
+			// last runs are delivered; Flush waits for them).
+			b.ReportMetric(float64((processCPU()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
 	}
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
