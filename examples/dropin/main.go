@@ -1,16 +1,16 @@
 // Dropin records an unmodified *goopenai.Client: openai.Record makes its
 // configuration record, and the client keeps go-openai's own types, so code
 // written against an interface that *goopenai.Client satisfies records
-// without a change. What a call records into comes from its context:
+// without a change.
+//
+//	go run ./examples/dropin
+//
+// What a call records into comes from its context:
 //
 //   - under pipeline.Start, the run the context carries (a step of it);
-//
 //   - under gentrace.WithPipeline, a one-step run of its own (simple mode);
-//
 //   - under neither, nothing: the call goes out as it would without
 //     Gentrace.
-//
-//     go run ./examples/dropin
 //
 // Without OPENAI_API_KEY and GENTRACE_API_KEY it talks to in-process fake
 // services; with them it uses the real OpenAI API and Gentrace.
