@@ -4,7 +4,7 @@
 //
 //	go run ./examples/metadata
 //
-// The merge is the worked example of the specification, on a real runner:
+// The merge is the worked example of the specification, on a real run:
 // run metadata {a: r, b: r}, step 1 {a: 1, c: 1}, step 2 {b: 2} gives
 // {a: r, b: 2, c: 1}. A key ends with the last step's value if that step set
 // it (b), else with the run's value (a), else with the latest earlier step's
