@@ -4,7 +4,7 @@
 //
 //	go run ./examples/metadata
 //
-// The merge is the worked example of the specification, on a real runner:
+// The merge is the worked example of the specification, on a real run:
 // run metadata {a: r, b: r}, step 1 {a: 1, c: 1}, step 2 {b: 2} gives
 // {a: r, b: 2, c: 1}. A key ends with the last step's value if that step set
 // it (b), else with the run's value (a), else with the latest earlier step's
@@ -19,8 +19,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"maps"
+	"os"
 	"slices"
 	"time"
 
@@ -32,19 +34,22 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run() error {
-	env, err := exampleenv.Start(exampleenv.Options{ScriptOpenAI: func(srv *openaitest.Server) {
-		srv.Enqueue(openaitest.RouteChatCompletions, exampleenv.Reply("Bonjour tout le monde"))
-	}})
+func run(out io.Writer) (err error) {
+	env, err := exampleenv.Start(exampleenv.Options{
+		ScriptOpenAI: func(srv *openaitest.Server) {
+			srv.Enqueue(openaitest.RouteChatCompletions, exampleenv.Reply("Bonjour tout le monde"))
+		},
+		Out: out,
+	})
 	if err != nil {
 		return err
 	}
-	defer env.Close()
+	defer func() { err = errors.Join(err, env.Close()) }()
 	ctx := context.Background()
 
 	// Metadata values are typed: strings, booleans and links.
@@ -56,78 +61,91 @@ func run() error {
 	if err := typed.Validate(); err != nil {
 		return err
 	}
-	// A malformed value is refused before anything is sent, naming the key.
-	bad := gentrace.Metadata{"docs": gentrace.URL("/relative/path", "Docs")}
 	pipeline, err := env.Gentrace.NewPipeline("translate")
 	if err != nil {
 		return err
 	}
-	if _, err := pipeline.Start(ctx, gentrace.RunContext{Metadata: bad}); errors.Is(err, gentrace.ErrInvalidMetadata) {
-		fmt.Println("refused:", err)
+	// A malformed value is refused before anything is sent, naming the key.
+	bad := gentrace.Metadata{"docs": gentrace.URL("/relative/path", "Docs")}
+	_, _, err = pipeline.Start(ctx, gentrace.RunContext{Metadata: bad})
+	if !errors.Is(err, gentrace.ErrInvalidMetadata) {
+		return fmt.Errorf("want gentrace.ErrInvalidMetadata, got %v", err)
 	}
+	fmt.Fprintln(out, "refused:", err)
 
-	// Run metadata R = {a: r, b: r} (plus the typed values above).
-	run := maps.Clone(typed)
-	run["a"], run["b"] = gentrace.String("r"), gentrace.String("r")
-	runner, err := pipeline.Start(ctx, gentrace.RunContext{Metadata: run})
+	translated, err := translate(ctx, out, pipeline, env.OpenAI(), typed)
 	if err != nil {
 		return err
 	}
-	show("after Start", runner)
 
-	// Step 1, a Checkpoint, sets S1 = {a: 1, c: 1}.
-	if err := runner.Checkpoint(
-		map[string]any{"text": "Hello world"}, map[string]any{"language": "en"},
-		gentrace.WithProvider("app", "detect_language"),
-		gentrace.WithStepMetadata(gentrace.Metadata{"a": gentrace.String("1"), "c": gentrace.String("1")}),
-	); err != nil {
-		return err
-	}
-	show("after step 1", runner)
-
-	// Step 2, an OpenAI call, sets S2 = {b: 2}, and cacheHit, a boolean.
-	resp, err := env.OpenAI().ForRunner(runner).CreateChatCompletion(ctx, goopenai.ChatCompletionRequest{
-		Model:    goopenai.GPT4oMini,
-		Messages: []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleUser, Content: "Translate to French: Hello world"}},
-	}, openai.WithStepMetadata(gentrace.Metadata{"b": gentrace.String("2"), "cacheHit": gentrace.Bool(true)}))
-	if err != nil {
-		return err
-	}
-	fmt.Println("translation:", resp.Choices[0].Message.Content)
-	show("after step 2", runner)
-
-	// The same rule as a function, without a runner.
-	fmt.Println("MergeMetadata:", gentrace.MergeMetadata(
+	// The same rule as a function, without a run.
+	fmt.Fprintln(out, "MergeMetadata:", gentrace.MergeMetadata(
 		gentrace.Metadata{"a": gentrace.String("r"), "b": gentrace.String("r")},
 		gentrace.Metadata{"a": gentrace.String("1"), "c": gentrace.String("1")},
 		gentrace.Metadata{"b": gentrace.String("2")},
 	))
 
-	if _, err := runner.Submit(ctx); err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := env.Gentrace.Flush(ctx); err != nil {
 		return err
 	}
 	if srv := env.FakeGentrace(); srv != nil {
-		if r, ok := srv.Run(runner.ID()); ok {
-			fmt.Println("\nrun metadata received by the fake backend:")
+		if r, ok := srv.Run(translated.ID()); ok {
+			fmt.Fprintln(out, "\nrun metadata received by the fake backend:")
 			for _, k := range slices.Sorted(maps.Keys(r.Metadata)) {
-				wire, _ := json.Marshal(r.Metadata[k])
-				fmt.Printf("  %-9s %s\n", k, wire)
+				wire, err := json.Marshal(r.Metadata[k])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "  %-9s %s\n", k, wire)
 			}
-			fmt.Println()
+			fmt.Fprintln(out)
 		}
 	}
 	return nil
 }
 
-// show prints the runner's merged metadata, as it would be sent now.
-func show(when string, r *gentrace.Runner) {
+// translate is one run whose metadata is merged with its two steps'.
+func translate(ctx context.Context, out io.Writer, pipeline *gentrace.Pipeline, client *openai.Client, typed gentrace.Metadata) (run *gentrace.Runner, err error) {
+	// Run metadata R = {a: r, b: r} (plus the typed values).
+	meta := maps.Clone(typed)
+	meta["a"], meta["b"] = gentrace.String("r"), gentrace.String("r")
+	ctx, run, err = pipeline.Start(ctx, gentrace.RunContext{Metadata: meta})
+	if err != nil {
+		return nil, err
+	}
+	defer run.End(&err)
+	show(out, "after Start", run)
+
+	// Step 1, a Checkpoint, sets S1 = {a: 1, c: 1}.
+	if err := run.Checkpoint(
+		map[string]any{"text": "Hello world"}, map[string]any{"language": "en"},
+		gentrace.WithProvider("app", "detect_language"),
+		gentrace.WithStepMetadata(gentrace.Metadata{"a": gentrace.String("1"), "c": gentrace.String("1")}),
+	); err != nil {
+		return run, err
+	}
+	show(out, "after step 1", run)
+
+	// Step 2, an OpenAI call made with the run's context, sets S2 = {b: 2}
+	// and cacheHit, a boolean.
+	resp, err := client.CreateChatCompletion(ctx, goopenai.ChatCompletionRequest{
+		Model:    goopenai.GPT4oMini,
+		Messages: []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleUser, Content: "Translate to French: Hello world"}},
+	}, openai.WithStepMetadata(gentrace.Metadata{"b": gentrace.String("2"), "cacheHit": gentrace.Bool(true)}))
+	if err != nil {
+		return run, err
+	}
+	fmt.Fprintln(out, "translation:", resp.Choices[0].Message.Content)
+	show(out, "after step 2", run)
+	return run, nil
+}
+
+// show prints the run's merged metadata, as it would be sent now.
+func show(out io.Writer, when string, r *gentrace.Runner) {
 	m := r.Metadata()
-	fmt.Printf("%-13s a=%v b=%v c=%v cacheHit=%v\n", when+":", value(m, "a"), value(m, "b"), value(m, "c"), value(m, "cacheHit"))
+	fmt.Fprintf(out, "%-13s a=%v b=%v c=%v cacheHit=%v\n", when+":", value(m, "a"), value(m, "b"), value(m, "c"), value(m, "cacheHit"))
 }
 
 func value(m gentrace.Metadata, key string) string {

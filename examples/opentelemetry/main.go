@@ -113,31 +113,11 @@ func run(out io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	runCtx, run, err := pipeline.Start(ctx, gentrace.RunContext{})
+	runID, answer, err := orderStatus(ctx, pipeline, ai, "A-1017")
 	if err != nil {
 		return err
 	}
-	order, err := gentrace.Measure(runCtx, map[string]any{"orderId": "A-1017"},
-		func(context.Context) (map[string]any, error) { return lookupOrder("A-1017") },
-		gentrace.WithProvider("shop", "lookup_order"))
-	if err != nil {
-		return err
-	}
-	answer, err := ai.CreateChatCompletion(runCtx, goopenai.ChatCompletionRequest{
-		Model: goopenai.GPT4oMini,
-		Messages: []goopenai.ChatCompletionMessage{
-			{Role: goopenai.ChatMessageRoleSystem, Content: fmt.Sprintf("You are a support assistant. Order data: %v", order)},
-			{Role: goopenai.ChatMessageRoleUser, Content: "Where is my order A-1017?"},
-		},
-	})
-	if err != nil {
-		return err
-	}
-	runID, err := run.Submit(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "order-status run %s: %s\n", runID, answer.Choices[0].Message.Content)
+	fmt.Fprintf(out, "order-status run %s: %s\n", runID, answer)
 	request.End()
 
 	// 4. Spans are made as runs are delivered; flush both to see them now.
@@ -146,6 +126,33 @@ func run(out io.Writer) (err error) {
 	}
 	fmt.Fprintln(out, "\nSpans (one trace: POST /chat > greeter, order-status > their steps):")
 	return tp.ForceFlush(ctx)
+}
+
+// orderStatus is one run of the pipeline: a Measure step and a chat call,
+// both recorded through the context. The deferred End submits the run.
+func orderStatus(ctx context.Context, pipeline *gentrace.Pipeline, ai *openai.Client, orderID string) (runID, answer string, err error) {
+	ctx, run, err := pipeline.Start(ctx, gentrace.RunContext{})
+	if err != nil {
+		return "", "", err
+	}
+	defer run.End(&err)
+	order, err := gentrace.Measure(ctx, map[string]any{"orderId": orderID},
+		func(context.Context) (map[string]any, error) { return lookupOrder(orderID) },
+		gentrace.WithProvider("shop", "lookup_order"))
+	if err != nil {
+		return run.ID(), "", err
+	}
+	resp, err := ai.CreateChatCompletion(ctx, goopenai.ChatCompletionRequest{
+		Model: goopenai.GPT4oMini,
+		Messages: []goopenai.ChatCompletionMessage{
+			{Role: goopenai.ChatMessageRoleSystem, Content: fmt.Sprintf("You are a support assistant. Order data: %v", order)},
+			{Role: goopenai.ChatMessageRoleUser, Content: "Where is my order " + orderID + "?"},
+		},
+	})
+	if err != nil {
+		return run.ID(), "", err
+	}
+	return run.ID(), resp.Choices[0].Message.Content, nil
 }
 
 func lookupOrder(id string) (map[string]any, error) {

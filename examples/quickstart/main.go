@@ -1,6 +1,6 @@
 // Quickstart records OpenAI calls with Gentrace, first in simple mode (one
-// call, one run) and then in advanced mode (a runner that collects a chat
-// call, a streamed call and a step of your own into one run).
+// call, one run) and then in advanced mode (a run that collects a chat call,
+// a streamed call and a step of your own).
 //
 //	go run ./examples/quickstart
 //
@@ -16,6 +16,7 @@ import (
 	"html"
 	"io"
 	"log"
+	"os"
 	"strings"
 	"time"
 
@@ -27,17 +28,17 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run() error {
-	env, err := exampleenv.Start(exampleenv.Options{ScriptOpenAI: script})
+func run(out io.Writer) (err error) {
+	env, err := exampleenv.Start(exampleenv.Options{ScriptOpenAI: script, Out: out})
 	if err != nil {
 		return err
 	}
-	defer env.Close() // client.Shutdown: delivers what is still pending
+	defer func() { err = errors.Join(err, env.Close()) }() // client.Shutdown: delivers what is still pending
 	ctx := context.Background()
 
 	// In your program: gc, err := gentrace.New() and
@@ -52,96 +53,97 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("Simple mode")
-	fmt.Println("  reply: ", resp.Choices[0].Message.Content)
-	fmt.Println("  run ID:", resp.PipelineRunID)
+	fmt.Fprintln(out, "Simple mode")
+	fmt.Fprintln(out, "  reply: ", resp.Choices[0].Message.Content)
+	fmt.Fprintln(out, "  run ID:", resp.PipelineRunID)
 
-	// Advanced mode: a runner collects several steps into one run.
+	// Advanced mode: a run collects several steps.
 	pipeline, err := gc.NewPipeline("quickstart")
 	if err != nil {
 		return err
 	}
-	runner, err := pipeline.Start(ctx, gentrace.RunContext{UserID: "user-42"})
-	if err != nil {
-		return err
-	}
-	llm := client.ForRunner(runner) // every call is a step of this run
-	question := "How do I stop a goroutine that is waiting on a slow network call?"
-
-	// Step 1: a chat call.
-	topic, err := llm.CreateChatCompletion(ctx, chat("Give the topic of this Go question in one word: "+question))
-	if err != nil {
-		return err
-	}
-	fmt.Println("\nAdvanced mode")
-	fmt.Println("  topic: ", topic.Choices[0].Message.Content)
-
-	// Step 2: a streamed call; chunks arrive as the model writes them.
-	stream, err := llm.CreateChatCompletionStream(ctx, chat("Answer in two sentences: "+question))
-	if err != nil {
-		return err
-	}
-	var answer strings.Builder
-	fmt.Print("  answer: ")
-	for {
-		chunk, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			stream.Close()
-			return err
-		}
-		if len(chunk.Choices) > 0 {
-			fmt.Print(chunk.Choices[0].Delta.Content)
-			answer.WriteString(chunk.Choices[0].Delta.Content)
-		}
-	}
-	stream.Close()
-	fmt.Println()
-
-	// Step 3: your own code, timed and recorded with its inputs and outputs.
-	_, err = gentrace.Measure(runner, map[string]any{"answer": answer.String()},
-		func() (map[string]string, error) {
-			return map[string]string{"html": "<p>" + html.EscapeString(answer.String()) + "</p>"}, nil
-		},
-		gentrace.WithProvider("app", "render_html"), gentrace.WithRender("html"))
+	fmt.Fprintln(out, "\nAdvanced mode")
+	handled, err := answer(ctx, out, pipeline, client, "How do I stop a goroutine that is waiting on a slow network call?")
 	if err != nil {
 		return err
 	}
 
-	// Submit returns the run's ID at once; Flush waits for the delivery.
-	runID, err := runner.Submit(ctx)
-	if err != nil {
-		return err
-	}
+	// The run was submitted when answer returned; Flush waits until it is
+	// delivered.
 	flushCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := gc.Flush(flushCtx); err != nil {
 		return err
 	}
-	fmt.Println("  run ID:", runID)
-
-	for i, step := range runner.Steps() {
-		fmt.Printf("  step %d: %s/%s, latency %v", i+1, step.ProviderName, step.Invocation, step.Elapsed().Round(time.Millisecond))
-		if cost, ok := step.Cost(); ok {
-			fmt.Printf(", cost %s", exampleenv.USD(cost.USD()))
-		} else {
-			fmt.Print(", no cost (not a priced model call)")
-		}
-		if u := step.Usage; u != nil {
-			fmt.Printf(", tokens %d prompt + %d completion", u.PromptTokens, u.CompletionTokens)
-			if u.Estimated {
-				fmt.Print(" (estimated: the stream sent no usage)")
-			}
-		}
-		fmt.Println()
+	fmt.Fprintln(out, "  run ID:", handled.ID())
+	for i, step := range handled.Steps() {
+		fmt.Fprintf(out, "  step %d: %s\n", i+1, exampleenv.DescribeStep(step))
 	}
-	total, _ := runner.Cost()
-	fmt.Printf("  run: cost %s, %v\n\n", exampleenv.USD(total), runner.Elapsed().Round(time.Millisecond))
+	total, _ := handled.Cost()
+	fmt.Fprintf(out, "  run: cost %s, %v\n\n", exampleenv.USD(total), handled.Elapsed().Round(time.Millisecond))
 
-	env.PrintPayloads(runID)
+	env.PrintPayloads(handled.ID())
 	return nil
+}
+
+// answer is a request handler of your program: one run of the pipeline with
+// three steps. The run travels in ctx, so the OpenAI client and Measure
+// record into it, and the deferred End submits it on every path, recording
+// the error if there is one.
+func answer(ctx context.Context, out io.Writer, pipeline *gentrace.Pipeline, client *openai.Client, question string) (run *gentrace.Runner, err error) {
+	ctx, run, err = pipeline.Start(ctx, gentrace.RunContext{UserID: "user-42"})
+	if err != nil {
+		return nil, err
+	}
+	defer run.End(&err)
+
+	// Step 1: a chat call.
+	topic, err := client.CreateChatCompletion(ctx, chat("Give the topic of this Go question in one word: "+question))
+	if err != nil {
+		return run, err
+	}
+	fmt.Fprintln(out, "  topic: ", topic.Choices[0].Message.Content)
+
+	// Step 2: a streamed call; chunks arrive as the model writes them.
+	stream, err := client.CreateChatCompletionStream(ctx, chat("Answer in two sentences: "+question))
+	if err != nil {
+		return run, err
+	}
+	fmt.Fprint(out, "  answer: ")
+	text, err := printStream(out, stream)
+	if err != nil {
+		return run, err
+	}
+
+	// Step 3: your own code, timed and recorded with its inputs and outputs;
+	// Gentrace shows the "html" output as a page.
+	_, err = gentrace.Measure(ctx, map[string]any{"answer": text},
+		func(context.Context) (map[string]string, error) {
+			return map[string]string{"html": "<p>" + html.EscapeString(text) + "</p>"}, nil
+		},
+		gentrace.WithProvider("app", "render_html"), gentrace.WithRender("html"))
+	return run, err
+}
+
+// printStream prints a stream's text as it arrives and returns it. Closing
+// the stream ends its step.
+func printStream(out io.Writer, stream *openai.ChatCompletionStream) (string, error) {
+	defer stream.Close()
+	var text strings.Builder
+	for {
+		chunk, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			fmt.Fprintln(out)
+			return text.String(), nil
+		}
+		if err != nil {
+			return text.String(), err
+		}
+		if len(chunk.Choices) > 0 {
+			fmt.Fprint(out, chunk.Choices[0].Delta.Content)
+			text.WriteString(chunk.Choices[0].Delta.Content)
+		}
+	}
 }
 
 // chat is a one-message request to a small model.
@@ -153,12 +155,12 @@ func chat(prompt string) goopenai.ChatCompletionRequest {
 }
 
 // script gives the fake OpenAI server the replies of this example's calls,
-// in order.
+// in order. A reply streams when the request asks for a stream.
 func script(srv *openaitest.Server) {
 	srv.Enqueue(openaitest.RouteChatCompletions,
 		exampleenv.Reply("tracego"),
 		exampleenv.Reply("Concurrency"),
-		exampleenv.StreamReply("Pass a context.Context to the call and cancel it when you want the goroutine to stop. "+
+		exampleenv.Reply("Pass a context.Context to the call and cancel it when you want the goroutine to stop. "+
 			"The call returns ctx.Err() and the goroutine can exit cleanly."),
 	)
 }

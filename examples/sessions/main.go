@@ -11,8 +11,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log"
+	"os"
 	"time"
 
 	gentrace "github.com/gentrace/gentrace-go"
@@ -23,37 +26,34 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run() error {
-	env, err := exampleenv.Start(exampleenv.Options{ScriptOpenAI: script})
+func run(out io.Writer) (err error) {
+	env, err := exampleenv.Start(exampleenv.Options{ScriptOpenAI: script, Out: out})
 	if err != nil {
 		return err
 	}
-	defer env.Close()
+	defer func() { err = errors.Join(err, env.Close()) }()
 	client := env.OpenAI()
 
-	// What an HTTP middleware would do once per request: put the user and
-	// the session in the request's context. A bad value is an error here,
-	// never a silently empty ID.
-	ctx, err := gentrace.WithAttributes(context.Background(),
-		gentrace.AttrUser("user-1017"),
-		gentrace.AttrSession("support-session-88"),
-		gentrace.AttrMetadata(gentrace.Metadata{"plan": gentrace.String("pro")}),
-		gentrace.AttrTags("support", "web"),
-	)
+	// What an HTTP middleware would do once per request: put the user, the
+	// session and request-wide attributes in the request's context.
+	ctx, err := withRequestScope(context.Background(), "user-1017", "support-session-88")
 	if err != nil {
 		return err
 	}
-	if _, err := gentrace.WithSession(ctx, ""); err != nil {
-		fmt.Println("refused:", err)
+	// A bad value is an error, never a silently empty ID.
+	if _, err := gentrace.WithSession(ctx, ""); errors.Is(err, gentrace.ErrInvalidAttribute) {
+		fmt.Fprintln(out, "refused:", err)
+	} else {
+		return fmt.Errorf("want gentrace.ErrInvalidAttribute, got %v", err)
 	}
 
 	// Several calls of one chat session, in simple mode: each is a run that
-	// reads the user and session from the context.
+	// reads the user and the session from the context.
 	var ids []string
 	messages := []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleSystem, Content: "You are a helpful support agent."}}
 	for _, question := range []string{"My invoice shows the wrong address.", "Can you resend it to billing@example.com?"} {
@@ -65,27 +65,16 @@ func run() error {
 		}
 		messages = append(messages, resp.Choices[0].Message)
 		ids = append(ids, resp.PipelineRunID)
-		fmt.Printf("user:  %s\nagent: %s\n  run %s\n", question, resp.Choices[0].Message.Content, resp.PipelineRunID)
+		fmt.Fprintf(out, "user:  %s\nagent: %s\n  run %s\n", question, resp.Choices[0].Message.Content, resp.PipelineRunID)
 	}
 
 	// Advanced mode: Start reads the same context; an explicit RunContext
-	// value would win over it.
+	// value wins over it.
 	pipeline, err := env.Gentrace.NewPipeline("support-escalation")
 	if err != nil {
 		return err
 	}
-	runner, err := pipeline.Start(ctx, gentrace.RunContext{Metadata: gentrace.Metadata{"plan": gentrace.String("enterprise")}})
-	if err != nil {
-		return err
-	}
-	if err := runner.Checkpoint(map[string]any{"reason": "billing"}, map[string]any{"queue": "billing-team"},
-		gentrace.WithProvider("app", "route_ticket")); err != nil {
-		return err
-	}
-	meta := runner.Metadata()
-	fmt.Printf("escalation run %s: user %q, session %s, plan %s (RunContext wins over the context)\n",
-		runner.ID(), runner.UserID(), meta["sessionId"], meta["plan"])
-	id, err := runner.Submit(ctx)
+	id, err := escalate(ctx, out, pipeline)
 	if err != nil {
 		return err
 	}
@@ -97,14 +86,52 @@ func run() error {
 		return err
 	}
 	if srv := env.FakeGentrace(); srv != nil {
-		fmt.Println()
+		fmt.Fprintln(out)
 		for _, id := range ids {
-			r, _ := srv.Run(id)
-			fmt.Printf("received run %s: userId %q, sessionId %v, plan %v\n",
+			r, ok := srv.Run(id)
+			if !ok {
+				return fmt.Errorf("the fake backend has no run %s", id)
+			}
+			fmt.Fprintf(out, "received run %s: userId %q, sessionId %v, plan %v\n",
 				r.Slug, r.StepRuns[0].Context.UserID, r.Metadata["sessionId"].Value, r.Metadata["plan"].Value)
 		}
 	}
 	return nil
+}
+
+// withRequestScope returns ctx carrying the user, the session and the
+// request's attributes, which every run started under it records (and
+// OpenTelemetry spans too, with package openinference).
+func withRequestScope(ctx context.Context, userID, sessionID string) (context.Context, error) {
+	ctx, err := gentrace.WithUser(ctx, userID)
+	if err != nil {
+		return ctx, err
+	}
+	if ctx, err = gentrace.WithSession(ctx, sessionID); err != nil {
+		return ctx, err
+	}
+	return gentrace.WithAttributes(ctx, gentrace.Attributes{
+		Metadata: gentrace.Metadata{"plan": gentrace.String("pro")},
+		Tags:     []string{"support", "web"},
+	})
+}
+
+// escalate is a run started under the request's context: its user and
+// session come from there, its "plan" from RunContext, which wins.
+func escalate(ctx context.Context, out io.Writer, pipeline *gentrace.Pipeline) (id string, err error) {
+	ctx, run, err := pipeline.Start(ctx, gentrace.RunContext{Metadata: gentrace.Metadata{"plan": gentrace.String("enterprise")}})
+	if err != nil {
+		return "", err
+	}
+	defer run.End(&err)
+	if err := gentrace.RunnerFromContext(ctx).Checkpoint(map[string]any{"reason": "billing"}, map[string]any{"queue": "billing-team"},
+		gentrace.WithProvider("app", "route_ticket")); err != nil {
+		return run.ID(), err
+	}
+	meta := run.Metadata()
+	fmt.Fprintf(out, "escalation %v: user %q, session %s, plan %s (RunContext wins over the context)\n",
+		run, run.UserID(), meta["sessionId"], meta["plan"])
+	return run.ID(), nil
 }
 
 func script(srv *openaitest.Server) {

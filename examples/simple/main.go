@@ -9,8 +9,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log"
+	"os"
 	"time"
 
 	gentrace "github.com/gentrace/gentrace-go"
@@ -21,17 +24,17 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run() error {
-	env, err := exampleenv.Start(exampleenv.Options{ScriptOpenAI: script})
+func run(out io.Writer) (err error) {
+	env, err := exampleenv.Start(exampleenv.Options{ScriptOpenAI: script, Out: out})
 	if err != nil {
 		return err
 	}
-	defer env.Close()
+	defer func() { err = errors.Join(err, env.Close()) }()
 	ctx := context.Background()
 	client := env.OpenAI()
 
@@ -55,8 +58,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("chat:      ", first.Choices[0].Message.Content)
-	fmt.Println("  run ID:  ", first.PipelineRunID)
+	fmt.Fprintln(out, "chat:      ", first.Choices[0].Message.Content)
+	fmt.Fprintln(out, "  run ID:  ", first.PipelineRunID)
 
 	// The next turn of the conversation points at the previous run, so
 	// Gentrace shows the two runs as one thread.
@@ -76,11 +79,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("follow-up: ", second.Choices[0].Message.Content)
-	fmt.Println("  run ID:  ", second.PipelineRunID, "(previous run", first.PipelineRunID+")")
+	fmt.Fprintln(out, "follow-up: ", second.Choices[0].Message.Content)
+	fmt.Fprintln(out, "  run ID:  ", second.PipelineRunID, "(previous run", first.PipelineRunID+")")
 
-	// Embeddings are recorded the same way (inputs: the request without the
-	// model; model params: {model}).
+	// Embeddings are recorded the same way (inputs: the input; model
+	// params: every other request field).
 	emb, err := client.CreateEmbeddings(ctx, goopenai.EmbeddingRequest{
 		Model: goopenai.SmallEmbedding3,
 		Input: []string{"Belém Tower", "Time Out Market"},
@@ -88,12 +91,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("embeddings: %d vectors of %d dimensions, %d tokens\n",
+	fmt.Fprintf(out, "embeddings: %d vectors of %d dimensions, %d tokens\n",
 		len(emb.Data), len(emb.Data[0].Embedding), emb.Usage.TotalTokens)
-	fmt.Println("  run ID:  ", emb.PipelineRunID)
+	fmt.Fprintln(out, "  run ID:  ", emb.PipelineRunID)
 
-	// Without a slug (and without a runner) nothing is recorded, and the
-	// response has no run ID: the client behaves like go-openai's.
+	// Without a slug, and without a run in the context, nothing is recorded
+	// and the response has no run ID: the client behaves like go-openai's.
 	plain, err := client.CreateChatCompletion(ctx, goopenai.ChatCompletionRequest{
 		Model:    goopenai.GPT4oMini,
 		Messages: []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleUser, Content: "Say OK."}},
@@ -101,7 +104,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("unrecorded: %s (run ID %q)\n\n", plain.Choices[0].Message.Content, plain.PipelineRunID)
+	fmt.Fprintf(out, "unrecorded: %s (run ID %q)\n\n", plain.Choices[0].Message.Content, plain.PipelineRunID)
 
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -111,11 +114,11 @@ func run() error {
 	if srv := env.FakeGentrace(); srv != nil {
 		for _, r := range srv.Runs() {
 			step := r.StepRuns[0]
-			fmt.Printf("received run %s: %s, %s, user %q, %d ms, cost %s, previous run %q\n",
+			fmt.Fprintf(out, "received run %s: %s, %s, user %q, %d ms, cost %s, previous run %q\n",
 				r.ID, r.Slug, step.Invocation, step.Context.UserID, step.ElapsedTime,
 				exampleenv.OutputCost(step.Outputs), r.PreviousRunID)
 		}
-		fmt.Println()
+		fmt.Fprintln(out)
 	}
 	env.PrintPayloads(first.PipelineRunID)
 	return nil

@@ -1,13 +1,23 @@
 // Streaming shows streamed chat completions through the recording client:
 // chunks reach the caller unchanged and at once, the step is recorded when
-// the stream ends, and token usage is estimated when OpenAI sends none.
+// the stream ends, with its time to first token, and the token usage is
+// OpenAI's own or, where the stream carries none, an estimate.
 //
 //	go run ./examples/streaming
 //
-// Three streams run in one Gentrace run: one without usage (tokens are
-// counted with tiktoken and marked estimated), one with openai.WithExactUsage
-// (OpenAI reports the usage; the extra usage-only chunk is hidden from the
-// caller), and one closed after a few chunks (recorded as closed early).
+// Three streams run in one Gentrace run, each through a client whose
+// recorder asks for usage differently:
+//
+//  1. openaihttp.StreamUsageNever: the request is sent as written, without
+//     usage; the tokens are counted with tiktoken and marked estimated.
+//  2. openaihttp.StreamUsageAlways: the recorder adds
+//     stream_options.include_usage, OpenAI (or a compatible server) reports
+//     the usage, and the extra usage-only chunk is hidden from the caller,
+//     who did not ask for it.
+//  3. The default, openaihttp.StreamUsageAuto: exact usage from OpenAI's own
+//     API (api.openai.com), an estimate from other endpoints, such as the
+//     in-process fake server or Azure. This stream is closed by the caller
+//     after three chunks and recorded as closed early.
 //
 // Without OPENAI_API_KEY and GENTRACE_API_KEY it talks to in-process fake
 // services; with them it uses the real OpenAI API and Gentrace.
@@ -19,62 +29,49 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"os"
 	"time"
 
 	gentrace "github.com/gentrace/gentrace-go"
 	"github.com/gentrace/gentrace-go/examples/internal/exampleenv"
 	"github.com/gentrace/gentrace-go/openai"
 	"github.com/gentrace/gentrace-go/openai/openaitest"
+	"github.com/gentrace/gentrace-go/openaihttp"
 	goopenai "github.com/sashabaranov/go-openai"
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run() error {
-	env, err := exampleenv.Start(exampleenv.Options{ScriptOpenAI: script})
+func run(out io.Writer) (err error) {
+	env, err := exampleenv.Start(exampleenv.Options{ScriptOpenAI: script, Out: out})
 	if err != nil {
 		return err
 	}
-	defer env.Close()
+	defer func() { err = errors.Join(err, env.Close()) }()
 	ctx := context.Background()
 
 	pipeline, err := env.Gentrace.NewPipeline("haiku-writer")
 	if err != nil {
 		return err
 	}
-	runner, err := pipeline.Start(ctx, gentrace.RunContext{UserID: "poet-7"})
+	clients := clients{
+		estimating: env.OpenAI(openai.WithRecorder(openaihttp.New(openaihttp.WithStreamUsage(openaihttp.StreamUsageNever)))),
+		exact:      env.OpenAI(openai.WithRecorder(openaihttp.New(openaihttp.WithStreamUsage(openaihttp.StreamUsageAlways)))),
+		byDefault:  env.OpenAI(),
+	}
+	haikus, err := clients.write(ctx, out, pipeline)
 	if err != nil {
 		return err
 	}
-	// openai.WithExactStreamUsage() on the client would ask for exact usage
-	// on every stream; here one call asks with openai.WithExactUsage().
-	llm := env.OpenAI().ForRunner(runner)
-
-	fmt.Println("1. Without usage in the stream (tokens estimated):")
-	if err := stream(ctx, llm, "Write a haiku about Go's garbage collector.", -1); err != nil {
-		return err
+	fmt.Fprintln(out, "Recorded steps:")
+	for i, s := range haikus.Steps() {
+		fmt.Fprintf(out, "  %d. %s\n", i+1, exampleenv.DescribeStep(s))
 	}
-	fmt.Println("2. With openai.WithExactUsage() (tokens reported by OpenAI):")
-	if err := stream(ctx, llm, "Write a haiku about goroutines.", -1, openai.WithExactUsage()); err != nil {
-		return err
-	}
-	fmt.Println("3. Closed by the caller after three chunks:")
-	if err := stream(ctx, llm, "Write a haiku about channels.", 3); err != nil {
-		return err
-	}
-
-	if _, err := runner.Submit(ctx); err != nil {
-		return err
-	}
-	fmt.Println("Recorded steps:")
-	for i, s := range runner.Steps() {
-		fmt.Printf("  %d. %s\n", i+1, exampleenv.DescribeStep(s))
-	}
-	fmt.Println()
+	fmt.Fprintln(out)
 
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -82,35 +79,65 @@ func run() error {
 		return err
 	}
 	if srv := env.FakeGentrace(); srv != nil {
-		if r, ok := srv.Run(runner.ID()); ok {
-			fmt.Println("What the fake backend received, per step:")
+		if r, ok := srv.Run(haikus.ID()); ok {
+			fmt.Fprintln(out, "What the fake backend received, per step:")
 			for i, s := range r.StepRuns {
 				usage, _ := s.Outputs["usage"].(map[string]any)
-				fmt.Printf("  %d. usage %v+%v tokens, usageEstimated %v, closedEarly %v, cost %s\n",
+				fmt.Fprintf(out, "  %d. usage %v+%v tokens, usageEstimated %v, closedEarly %v, timeToFirstTokenMs %v, cost %s\n",
 					i+1, usage["prompt_tokens"], usage["completion_tokens"],
-					s.Outputs["usageEstimated"] == true, s.Outputs["closedEarly"] == true, exampleenv.OutputCost(s.Outputs))
+					s.Outputs["usageEstimated"] == true, s.Outputs["closedEarly"] == true,
+					s.Outputs["timeToFirstTokenMs"], exampleenv.OutputCost(s.Outputs))
 			}
-			fmt.Println()
+			fmt.Fprintln(out)
 		}
 	}
 	return nil
 }
 
+// clients are OpenAI clients whose recorders ask for stream usage in
+// different ways.
+type clients struct {
+	estimating, exact, byDefault *openai.Client
+}
+
+// write streams three haikus in one run, which the deferred End submits.
+func (c clients) write(ctx context.Context, out io.Writer, pipeline *gentrace.Pipeline) (run *gentrace.Runner, err error) {
+	ctx, run, err = pipeline.Start(ctx, gentrace.RunContext{UserID: "poet-7"})
+	if err != nil {
+		return nil, err
+	}
+	defer run.End(&err)
+
+	fmt.Fprintln(out, "1. StreamUsageNever (tokens estimated):")
+	if err := stream(ctx, out, c.estimating, "Write a haiku about Go's garbage collector.", -1); err != nil {
+		return run, err
+	}
+	fmt.Fprintln(out, "2. StreamUsageAlways (tokens reported by the server):")
+	if err := stream(ctx, out, c.exact, "Write a haiku about goroutines.", -1); err != nil {
+		return run, err
+	}
+	fmt.Fprintln(out, "3. The default, closed by the caller after three chunks:")
+	if err := stream(ctx, out, c.byDefault, "Write a haiku about channels.", 3); err != nil {
+		return run, err
+	}
+	return run, nil
+}
+
 // stream sends prompt as a streamed chat completion and prints the chunks as
 // they arrive. With stopAfter >= 0 it closes the stream after that many
-// chunks.
-func stream(ctx context.Context, llm *openai.Client, prompt string, stopAfter int, opts ...openai.CallOption) error {
+// chunks. Closing the stream ends its step.
+func stream(ctx context.Context, out io.Writer, client *openai.Client, prompt string, stopAfter int) error {
 	start := time.Now()
-	s, err := llm.CreateChatCompletionStream(ctx, goopenai.ChatCompletionRequest{
+	s, err := client.CreateChatCompletionStream(ctx, goopenai.ChatCompletionRequest{
 		Model:    goopenai.GPT4oMini,
 		Messages: []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleUser, Content: prompt}},
-	}, opts...)
+	})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	var first time.Duration
-	fmt.Print("   ")
+	fmt.Fprint(out, "   ")
 	for n := 0; n != stopAfter; n++ {
 		chunk, err := s.Recv()
 		if errors.Is(err, io.EOF) {
@@ -123,24 +150,25 @@ func stream(ctx context.Context, llm *openai.Client, prompt string, stopAfter in
 			first = time.Since(start)
 		}
 		if len(chunk.Choices) == 0 {
-			// Never printed here: WithExactUsage hides the usage-only
-			// chunk from a caller whose request did not ask for it.
-			fmt.Print("[usage-only chunk]")
+			// Never printed here: the recorder hides the usage-only chunk
+			// it asked for from a caller whose request did not ask for it.
+			fmt.Fprint(out, "[usage-only chunk]")
 		}
 		for _, ch := range chunk.Choices {
-			fmt.Print(ch.Delta.Content)
+			fmt.Fprint(out, ch.Delta.Content)
 		}
 	}
-	fmt.Printf("\n   (first chunk after %v)\n\n", first.Round(time.Millisecond))
+	fmt.Fprintf(out, "\n   (first chunk after %v)\n\n", first.Round(time.Millisecond))
 	return nil
 }
 
 func script(srv *openaitest.Server) {
-	usage := goopenai.Usage{PromptTokens: 15, CompletionTokens: 19, TotalTokens: 34}
 	srv.Enqueue(openaitest.RouteChatCompletions,
-		exampleenv.StreamReply("Quiet sweeper runs / while the program keeps on / nothing left to free"),
-		// The usage the fake server sends when the request asks for it.
-		exampleenv.StreamReply("Ten thousand small threads / each one waiting on a chan / the scheduler hums").WithUsage(usage),
-		exampleenv.StreamReply("A value passes / from one goroutine to the next / no lock in between"),
+		exampleenv.Reply("Quiet sweeper runs / while the program keeps on / nothing left to free"),
+		// The usage the fake server reports when the request asks for it
+		// (without WithUsage it would estimate about four bytes a token).
+		exampleenv.Reply("Ten thousand small threads / each one waiting on a chan / the scheduler hums").
+			WithUsage(goopenai.Usage{PromptTokens: 15, CompletionTokens: 19, TotalTokens: 34}),
+		exampleenv.Reply("A value passes / from one goroutine to the next / no lock in between"),
 	)
 }

@@ -13,27 +13,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
+	"os"
 
 	gentrace "github.com/gentrace/gentrace-go"
 	"github.com/gentrace/gentrace-go/examples/internal/exampleenv"
+	"github.com/gentrace/gentrace-go/openai"
 	"github.com/gentrace/gentrace-go/openai/openaitest"
 	goopenai "github.com/sashabaranov/go-openai"
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run() error {
-	env, err := exampleenv.Start(exampleenv.Options{ScriptOpenAI: script})
+func run(out io.Writer) (err error) {
+	env, err := exampleenv.Start(exampleenv.Options{ScriptOpenAI: script, Out: out})
 	if err != nil {
 		return err
 	}
-	defer env.Close()
-	client := env.OpenAI()
+	defer func() { err = errors.Join(err, env.Close()) }()
 	ctx, err := gentrace.WithUser(context.Background(), "user-31")
 	if err != nil {
 		return err
@@ -42,55 +44,83 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	c := &conversation{
+		client:   env.OpenAI(),
+		pipeline: pipeline,
+		messages: []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleSystem, Content: "You are a cooking assistant."}},
+	}
 
-	messages := []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleSystem, Content: "You are a cooking assistant."}}
 	var runIDs []string
-	previous := "" // the first turn starts the thread
-	for turn, question := range []string{
+	for i, question := range []string{
 		"What can I cook with leeks and potatoes?",
 		"Can I make it without cream?",
 		"How long does it keep in the fridge?",
 	} {
-		runner, err := pipeline.Start(ctx, gentrace.RunContext{PreviousRunID: previous})
+		previous := c.last
+		answer, err := c.ask(ctx, question)
 		if err != nil {
 			return err
 		}
-		messages = append(messages, goopenai.ChatCompletionMessage{Role: goopenai.ChatMessageRoleUser, Content: question})
-		resp, err := client.ForRunner(runner).CreateChatCompletion(ctx, goopenai.ChatCompletionRequest{
-			Model: goopenai.GPT4oMini, Messages: messages,
-		})
-		if err != nil {
-			return err
-		}
-		messages = append(messages, resp.Choices[0].Message)
-		// Waiting for the server makes a broken link an error right here.
-		id, err := runner.Submit(ctx, gentrace.WaitForServer())
-		if err != nil {
-			return err
-		}
-		fmt.Printf("turn %d: %s\n  -> %s\n  run %s, previous run %q\n", turn+1, question, resp.Choices[0].Message.Content, id, previous)
-		runIDs = append(runIDs, id)
-		previous = id
+		fmt.Fprintf(out, "turn %d: %s\n  -> %s\n  run %s, previous run %q\n", i+1, question, answer, c.last, previous)
+		runIDs = append(runIDs, c.last)
 	}
 
 	// A fork: another run naming the second turn as its previous run.
-	fork, err := pipeline.Start(ctx, gentrace.RunContext{PreviousRunID: runIDs[1]})
-	if err != nil {
-		return err
-	}
-	_, err = fork.Submit(ctx, gentrace.WaitForServer())
+	err = fork(ctx, pipeline, runIDs[1])
 	var apiErr *gentrace.APIError
 	switch {
 	case errors.As(err, &apiErr):
-		fmt.Printf("\na second run after turn 2 is refused: %d %s\n", apiErr.StatusCode, apiErr.Message)
+		fmt.Fprintf(out, "\na second run after turn 2 is refused: %d %s\n", apiErr.StatusCode, apiErr.Message)
 	case err == nil && env.GentraceOffline():
 		return errors.New("the fake backend accepted a forked thread")
 	default:
-		fmt.Println("\nfork:", err)
+		fmt.Fprintln(out, "\nfork:", err)
 	}
 	stats := env.Gentrace.Stats()
-	fmt.Printf("delivered %d runs, %d refused\n", stats.Delivered, stats.Failed)
+	fmt.Fprintf(out, "delivered %d runs, %d refused\n", stats.Delivered, stats.Failed)
 	return nil
+}
+
+// conversation is a chat whose turns form a thread: each turn is a run that
+// names the turn before it as its previous run.
+type conversation struct {
+	client   *openai.Client
+	pipeline *gentrace.Pipeline
+	messages []goopenai.ChatCompletionMessage
+	last     string // the ID of the last turn's run; "" before the first
+}
+
+// ask is one turn of the conversation.
+func (c *conversation) ask(ctx context.Context, question string) (answer string, err error) {
+	ctx, run, err := c.pipeline.Start(ctx, gentrace.RunContext{PreviousRunID: c.last})
+	if err != nil {
+		return "", err
+	}
+	defer run.End(&err) // does nothing once Submit has ended the run
+	messages := append(c.messages, goopenai.ChatCompletionMessage{Role: goopenai.ChatMessageRoleUser, Content: question})
+	resp, err := c.client.CreateChatCompletion(ctx, goopenai.ChatCompletionRequest{Model: goopenai.GPT4oMini, Messages: messages})
+	if err != nil {
+		return "", err
+	}
+	// Waiting for the server makes a broken link an error right here.
+	id, err := run.Submit(ctx, gentrace.WaitForServer())
+	if err != nil {
+		return "", err
+	}
+	c.messages = append(messages, resp.Choices[0].Message)
+	c.last = id
+	return resp.Choices[0].Message.Content, nil
+}
+
+// fork submits a run that names previousRunID, and waits for the server's
+// answer.
+func fork(ctx context.Context, pipeline *gentrace.Pipeline, previousRunID string) error {
+	_, run, err := pipeline.Start(ctx, gentrace.RunContext{PreviousRunID: previousRunID})
+	if err != nil {
+		return err
+	}
+	_, err = run.Submit(ctx, gentrace.WaitForServer())
+	return err
 }
 
 func script(srv *openaitest.Server) {

@@ -10,7 +10,8 @@
 // and GENTRACE_BASE_URL, and the OpenAI client uses OPENAI_API_KEY.
 //
 // Real programs do not need this package: they call gentrace.New and
-// openai.NewClient directly.
+// openai.NewClient directly. Their tests use the same public fakes this
+// package starts, openaitest and gentracetest (see examples/testing).
 package exampleenv
 
 import (
@@ -116,8 +117,10 @@ func Start(opts Options) (*Env, error) {
 	return e, nil
 }
 
-// OpenAI returns a recording OpenAI client for the configured API that
-// delivers simple-mode runs with e.Gentrace.
+// OpenAI returns the OpenAI wrapper for the configured API, which delivers
+// simple-mode runs (openai.WithPipelineSlug) with e.Gentrace. In a program:
+//
+//	client := openai.NewClient(os.Getenv("OPENAI_API_KEY"), openai.WithGentrace(gc))
 func (e *Env) OpenAI(opts ...openai.Option) *openai.Client {
 	return openai.NewClientWithConfig(e.OpenAIConfig, append([]openai.Option{openai.WithGentrace(e.Gentrace)}, opts...)...)
 }
@@ -194,10 +197,11 @@ func (e *Env) closeFakes() {
 	}
 }
 
-// USD formats an amount of US dollars with enough digits for the fractions
-// of a cent a model call costs, such as "$0.0000405".
-func USD(v float64) string {
-	s := strconv.FormatFloat(v, 'f', 8, 64)
+// USD formats a cost in US dollars with enough digits for the fractions of
+// a cent a model call costs, such as "$0.0000405"; a cost in cents is
+// converted.
+func USD(c gentrace.Cost) string {
+	s := strconv.FormatFloat(c.USD(), 'f', 8, 64)
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	return "$" + s
 }
@@ -208,12 +212,18 @@ func DescribeStep(s gentrace.Step) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s/%s: %v", s.ProviderName, s.Invocation, s.Elapsed().Round(time.Millisecond))
 	if c, ok := s.Cost(); ok {
-		fmt.Fprintf(&b, ", cost %s", USD(c.USD()))
+		fmt.Fprintf(&b, ", cost %s", USD(c))
 	} else {
 		b.WriteString(", no cost")
 	}
 	if u := s.Usage; u != nil {
 		fmt.Fprintf(&b, ", %d+%d tokens", u.PromptTokens, u.CompletionTokens)
+		if u.CachedPromptTokens > 0 {
+			fmt.Fprintf(&b, " (%d cached)", u.CachedPromptTokens)
+		}
+		if u.ReasoningTokens > 0 {
+			fmt.Fprintf(&b, " (%d reasoning)", u.ReasoningTokens)
+		}
 		if u.Estimated {
 			b.WriteString(" (estimated)")
 		}
@@ -242,5 +252,5 @@ func OutputCost(outputs map[string]any) string {
 	if err != nil {
 		return "invalid"
 	}
-	return USD(c.USD())
+	return USD(c)
 }
