@@ -330,6 +330,9 @@ func TestSimpleModeCarriesTheRunContext(t *testing.T) {
 	if n := len(w.backend.Runs()); n != 3 {
 		t.Errorf("stored %d runs, want 3", n)
 	}
+	if errs := w.errs.list(); len(errs) != 0 {
+		t.Errorf("background errors: %v", errs)
+	}
 }
 
 func TestCallOptionMistakesAreReturnedBeforeSending(t *testing.T) {

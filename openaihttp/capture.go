@@ -53,6 +53,9 @@ type capture struct {
 	respLength  int64 // the response's Content-Length, or -1
 
 	mu        sync.Mutex
+	sse       bool      // the answer is a stream of events
+	window    []byte    // the last bytes seen, to find an end marker split across reads
+	doneAt    time.Time // when the stream's last event arrived, if it did
 	first     time.Time // first response bytes
 	resp      []byte    // response body, up to the cap
 	respTotal int64
@@ -244,6 +247,7 @@ func (t *teeRequest) Read(p []byte) (int, error) {
 // wrap returns the response body the caller reads.
 func (c *capture) wrap(rc io.ReadCloser) io.ReadCloser {
 	b := &body{rc: rc, c: c}
+	c.sse = c.isStream()
 	if c.injected && strings.HasPrefix(c.contentType, "text/event-stream") {
 		b.hide = true
 	}
@@ -391,6 +395,9 @@ func (c *capture) observe(p []byte, end error) {
 			c.first = c.run.Now()
 		}
 		c.keep(p)
+		if c.sse && c.doneAt.IsZero() && c.endsStream(p) {
+			c.doneAt = c.run.Now()
+		}
 	}
 	if end == nil {
 		c.mu.Unlock()
@@ -400,6 +407,11 @@ func (c *capture) observe(p []byte, end error) {
 		end = errBodyEnd
 	}
 	c.done, c.end, c.how = true, c.run.Now(), end
+	if !c.doneAt.IsZero() {
+		// A client stops reading at the last event and closes the body
+		// later (a deferred Close): the call ended when that event came.
+		c.end = c.doneAt
+	}
 	c.mu.Unlock()
 	c.record()
 }
@@ -474,3 +486,27 @@ func (c *capture) record() {
 
 // isStream reports a server-sent event answer.
 func (c *capture) isStream() bool { return strings.HasPrefix(c.contentType, "text/event-stream") }
+
+// Markers of a stream's last event: chat and completions end with
+// "data: [DONE]", the Responses API with its final response event.
+var streamEnds = [][]byte{[]byte("data: [DONE]"), []byte(`"response.completed"`),
+	[]byte(`"response.incomplete"`), []byte(`"response.failed"`)}
+
+// endsStream reports whether p, with the bytes before it, holds the
+// stream's last event.
+func (c *capture) endsStream(p []byte) bool {
+	const keep = 32 // longer than any marker
+	c.window = append(c.window, p...)
+	found := false
+	for _, m := range streamEnds {
+		if bytes.Contains(c.window, m) {
+			found = true
+			break
+		}
+	}
+	if len(c.window) > keep {
+		n := copy(c.window, c.window[len(c.window)-keep:])
+		c.window = c.window[:n]
+	}
+	return found
+}

@@ -417,3 +417,51 @@ func TestResponsesStreamEndingEarly(t *testing.T) {
 		t.Errorf("outputs = %v", s.Outputs)
 	}
 }
+
+// A client stops reading at the last event and closes the body when it
+// gets round to it (a deferred Close): the step ends at the last event.
+func TestStreamStepEndsAtItsLastEvent(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, path string
+		events     []string
+	}{
+		{"chat", "/v1/chat/completions", textStream("", "one", " two")},
+		{"responses", "/v1/responses", []string{
+			sse("response.created", `{"type":"response.created","sequence_number":0,"response":{"id":"r","object":"response","status":"in_progress","model":"gpt-4.1","output":[]}}`),
+			sse("response.completed", `{"type":"response.completed","sequence_number":1,"response":{"id":"r","object":"response","status":"completed","model":"gpt-4.1","output":[],"usage":{"input_tokens":1,"output_tokens":1,"total_tokens":2}}}`),
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			// The server keeps the connection open after the last event.
+			w.wire.enqueue(held(sseReply(append(tt.events, ": still open\n\n")...), len(tt.events)))
+			ctx, r := w.start(gentrace.RunContext{})
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, w.wire.srv.URL+tt.path, strings.NewReader(`{"model":"gpt-4.1","stream":true}`))
+			resp, err := w.httpClient().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := strings.Join(tt.events, "")
+			got := make([]byte, len(all))
+			if _, err := io.ReadFull(resp.Body, got); err != nil {
+				t.Fatal(err)
+			}
+			// The caller's own work, then Close: the step clock moves 7 ms
+			// a read, so these reads would stretch the step.
+			for range 20 {
+				r.Now()
+			}
+			resp.Body.Close()
+			s := r.Steps()[0]
+			if s.Elapsed() > 30*time.Millisecond {
+				t.Errorf("step elapsed %v: it ended at Close, not at the last event", s.Elapsed())
+			}
+			if raw(t, s.Outputs["closedEarly"]) == "true" {
+				t.Error("a stream read to its last event is recorded as closed early")
+			}
+			r.End(nil)
+		})
+	}
+}
