@@ -281,20 +281,9 @@ func (r *Runner) Submit(ctx context.Context, opts ...SubmitOption) (string, erro
 		end:           r.end,
 	}
 	r.mu.Unlock()
-	var done chan error
-	if cfg.wait {
-		done = make(chan error, 1)
-	}
-	if err := r.client.enqueue(snap, done); err != nil {
+	wait, err := r.client.enqueue(snap, cfg.wait)
+	if err != nil || wait == nil {
 		return r.id, err
 	}
-	if done == nil {
-		return r.id, nil
-	}
-	select {
-	case err := <-done:
-		return r.id, err
-	case <-ctx.Done():
-		return r.id, ctx.Err()
-	}
+	return r.id, wait(ctx)
 }

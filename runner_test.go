@@ -68,7 +68,7 @@ func encodeRun(t *testing.T, r *Runner) []byte {
 	snap := &runSnapshot{id: r.id, slug: r.slug, userID: r.userID, previousRunID: r.previousRunID,
 		metadata: r.metadata, steps: r.steps, err: r.err}
 	r.mu.Unlock()
-	data, err := snap.encode(r.client.cfg.transform, nil)
+	data, err := snap.encode(r.client.cfg.transform, r.client.cfg.maxRunBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
