@@ -402,7 +402,11 @@ func droppedInReport(t testing.TB, err error) int {
 		return 0
 	}
 	var n int
-	msg := strings.TrimPrefix(err.Error(), ErrQueueFull.Error()+": ")
+	prefix := ErrQueueFull
+	if errors.Is(err, ErrSpoolFull) {
+		prefix = ErrSpoolFull
+	}
+	msg := strings.TrimPrefix(err.Error(), prefix.Error()+": ")
 	if _, scanErr := fmt.Sscanf(msg, "%d run(s) dropped", &n); scanErr != nil {
 		t.Fatalf("unexpected report %q: %v", err, scanErr)
 	}
