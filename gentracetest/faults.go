@@ -9,6 +9,13 @@ import (
 	"time"
 )
 
+// FaultHeader is set on every answer an injected fault made or changed,
+// with the fault's kind: "status" (FailNext, random 5xx, 429 and 413),
+// "redirect" (RedirectNext, random redirects) or "slow-body" (SlowBodyNext,
+// random slow bodies), so that tests can tell those answers apart. Dropped
+// connections and lost answers have no answer to carry it.
+const FaultHeader = "X-Gentracetest-Fault"
+
 // Faults configures random faults for soak tests; see [Server.SetFaults].
 // Each field but Seed and RetryAfter is the fraction of requests, from 0 to
 // 1, that meets that fault; the fractions may add up to at most 1, and the

@@ -435,6 +435,10 @@ func TestRandomRedirectTooLargeAndSlowBody(t *testing.T) {
 		if r.status == http.StatusTemporaryRedirect && r.header.Get("Location") != "https://moved.example/api/v1/run" {
 			t.Errorf("Location %q", r.header.Get("Location"))
 		}
+		want := map[int]string{http.StatusTemporaryRedirect: "redirect", http.StatusRequestEntityTooLarge: "status"}[r.status]
+		if got := r.header.Get(FaultHeader); r.status != http.StatusOK && got != want || r.status == http.StatusOK && got != "" && got != "slow-body" {
+			t.Errorf("answer %d has %s %q", r.status, FaultHeader, got)
+		}
 		if _, ok := srv.Run(run["id"].(string)); ok {
 			stored++
 			if r.status != http.StatusOK {

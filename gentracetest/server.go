@@ -236,6 +236,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case f.drop:
 		dropConnection(w)
 	case f.status != 0:
+		w.Header().Set(FaultHeader, "status")
 		if f.retryAfter != "" {
 			w.Header().Set("Retry-After", f.retryAfter)
 		}
@@ -246,6 +247,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 				loc = "https://" + r.Host + r.URL.RequestURI()
 			}
 			w.Header().Set("Location", loc)
+			w.Header().Set(FaultHeader, "redirect")
 		}
 		writeMessage(w, f.status, fmt.Sprintf("gentracetest: injected %d", f.status))
 	case f.lose:
@@ -268,6 +270,7 @@ func (s *Server) serveSlowly(w http.ResponseWriter, r *http.Request, body []byte
 	for k, v := range rec.Header() {
 		w.Header()[k] = v
 	}
+	w.Header().Set(FaultHeader, "slow-body")
 	w.WriteHeader(rec.Code)
 	_ = http.NewResponseController(w).Flush()
 	t := time.NewTimer(d)
