@@ -437,7 +437,7 @@ func (c *Client) observe(run *runSnapshot) {
 			return nil
 		},
 	})
-	if err != nil {
+	if errors.Is(err, delivery.ErrFull) { // ErrClosed: Shutdown raced with Submit
 		c.observerDrops.Add(1)
 		c.observerTotal.Add(1)
 		c.signalDrop()

@@ -206,9 +206,11 @@ func WithMaxRunBytes(n int) Option {
 // checksum: it is moved to dir/corrupt, reported with ErrSpoolCorrupt and
 // never sent.
 //
-// Several processes may share dir: each owns the files it wrote, marked by
-// a lock (flock on Unix, a lease file refreshed while the client runs
-// elsewhere), and takes over the files of owners that are gone.
+// Several clients, in one process or several, may share dir: each owns the
+// files it wrote, marked by a lock (an flock on Unix, which the kernel
+// drops when the process dies; elsewhere a lease file the client refreshes,
+// free once unrefreshed for a minute), and at New takes over the files of
+// owners that are gone.
 // WithSpoolMaxBytes bounds the bytes one client keeps; when the bound is
 // reached, new runs are dropped (Submit returns ErrSpoolFull, which wraps
 // ErrQueueFull) and runs already spooled are kept. A run that cannot be

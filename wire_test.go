@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/gentrace/gentrace-go/gentracetest"
 )
@@ -313,8 +314,15 @@ func FuzzTruncateValue(f *testing.F) {
 			t.Fatalf("marker %q for a value of %d bytes: %v", marker, len(val), err)
 		}
 		prefix := val[:len(val)-cut]
-		if want := strings.ToValidUTF8(string(prefix), "\ufffd"); kept != want {
-			t.Fatalf("kept %q, want the value's first %d bytes %q", kept, len(prefix), want)
+		// appendString writes each invalid byte as U+FFFD.
+		var want strings.Builder
+		for i := 0; i < len(prefix); {
+			r, n := utf8.DecodeRune(prefix[i:])
+			want.WriteRune(r)
+			i += n
+		}
+		if kept != want.String() {
+			t.Fatalf("kept %q, want the value's first %d bytes %q", kept, len(prefix), want.String())
 		}
 	})
 }
@@ -332,5 +340,50 @@ func TestEstimateIsCheapAndCapped(t *testing.T) {
 	step := Step{Inputs: map[string]any{"doc": json.RawMessage(strings.Repeat("x", 5000))}, Outputs: map[string]any{"list": []any{"abc", 1.5}}}
 	if got := estimateStep(&step); got < 5000 || got > int64(5000+stepOverhead+200) {
 		t.Errorf("estimateStep = %d, want about 5000 plus overhead", got)
+	}
+}
+
+// size predicts exactly what appendJSON writes, so that the cap is kept to
+// the byte; and encode never writes more than the cap.
+func FuzzRunSizeMatchesEncoding(f *testing.F) {
+	for _, s := range []string{"", "plain", "tab\t\"q\"\\", "é日本🎉", "bad \xff", "\u2028\u2029\x00\x1f", "<b>&</b>"} {
+		f.Add(s, int64(len(s))*37-5, len(s)%3)
+	}
+	f.Fuzz(func(t *testing.T, s string, elapsed int64, steps int) {
+		run := wireRun{ID: s, Slug: s, CollectionMethod: "runner", PreviousRunID: nullable(s), Error: nullable(s)}
+		for i := range steps % 4 {
+			run.StepRuns = append(run.StepRuns, wireStep{
+				ProviderName: s, Invocation: s, StartTime: s, EndTime: s, Error: nullable(s), ElapsedTime: elapsed * int64(i+1),
+				Inputs:  []wireEntry{{s, appendString(nil, s)}, {"k", []byte("1")}},
+				Outputs: []wireEntry{{s, []byte("null")}},
+				Context: wireStepContext{UserID: s, Render: &Render{Type: s, Key: s}},
+			})
+		}
+		meta := []byte(`{"m":{"type":"string","value":"v"}}`)
+		if got, want := len(run.appendJSON(nil, meta)), run.size(len(meta)); got != want {
+			t.Fatalf("size() = %d, appendJSON wrote %d", want, got)
+		}
+	})
+}
+
+func TestEncodeKeepsTheCapForManyValues(t *testing.T) {
+	t.Parallel()
+	for _, maxBytes := range []int{MinRunBytes, 50_000, 300_000} {
+		r := startRunner(t, offlineClient(t), RunContext{})
+		for i := range 30 {
+			if err := r.Checkpoint(map[string]any{"a": strings.Repeat("é\"", 1000*i), "b": i}, map[string]any{"c": strings.Repeat("x", 5000)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r.mu.Lock()
+		snap := &runSnapshot{id: r.id, slug: r.slug, steps: r.steps}
+		r.mu.Unlock()
+		body, err := snap.encode(nil, maxBytes)
+		if err != nil {
+			t.Fatalf("cap %d: %v", maxBytes, err)
+		}
+		if len(body) > maxBytes || !json.Valid(body) {
+			t.Errorf("cap %d: body of %d bytes (valid JSON: %v)", maxBytes, len(body), json.Valid(body))
+		}
 	}
 }

@@ -37,16 +37,6 @@ func (r *reports) of(id string) []error {
 	return append([]error(nil), r.errs[id]...)
 }
 
-func (r *reports) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := 0
-	for _, e := range r.errs {
-		n += len(e)
-	}
-	return n
-}
-
 func job(id string, do func(ctx context.Context) error) Job {
 	return Job{ID: id, Do: do}
 }

@@ -129,6 +129,7 @@ func TestSoak(t *testing.T) {
 		gentrace.WithBaseURL(gt.URL),
 		gentrace.WithHTTPClient(&http.Client{Transport: capture, Timeout: 10 * time.Second}),
 		gentrace.WithQueueSize(n),
+		gentrace.WithQueueBytes(int64(n)*gentrace.DefaultMaxRunBytes),
 		gentrace.WithWorkers(workers),
 		gentrace.WithRetry(maxRetries, retryWaitMin, retryWaitMax),
 		gentrace.WithLogger(slog.New(logs)),

@@ -41,8 +41,6 @@ type leaser struct {
 	ttl, refresh time.Duration
 }
 
-func newLeaser() leaser { return leaser{ttl: LeaseTTL, refresh: LeaseTTL / 4} }
-
 type lease struct {
 	path string
 	stop chan struct{}

@@ -3,4 +3,4 @@
 package spool
 
 // defaultLocker is the lease file where flock is not available.
-func defaultLocker() locker { return newLeaser() }
+func defaultLocker() locker { return leaser{ttl: LeaseTTL, refresh: LeaseTTL / 4} }
