@@ -23,7 +23,7 @@ func BenchmarkSubmit(b *testing.B) {
 	for _, steps := range []int{0, 1, 5} {
 		b.Run(fmt.Sprintf("steps=%d", steps), func(b *testing.B) {
 			c, err := New(WithAPIKey("k"), WithBaseURL(sink.URL+"/api"), WithQueueSize(b.N+1),
-				WithLogger(slog.New(slog.DiscardHandler)))
+				WithQueueBytes(int64(b.N+1)*DefaultMaxRunBytes), WithLogger(slog.New(slog.DiscardHandler)))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -62,7 +62,7 @@ func BenchmarkDelivery(b *testing.B) {
 	srv := gentracetest.NewServer()
 	defer srv.Close()
 	c, err := New(WithAPIKey(srv.APIKey), WithBaseURL(srv.URL), WithQueueSize(b.N+1),
-		WithLogger(slog.New(slog.DiscardHandler)))
+		WithQueueBytes(int64(b.N+1)*DefaultMaxRunBytes), WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		b.Fatal(err)
 	}

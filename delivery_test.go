@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -400,9 +402,397 @@ func droppedInReport(t testing.TB, err error) int {
 		return 0
 	}
 	var n int
-	msg := strings.TrimPrefix(err.Error(), ErrQueueFull.Error()+": ")
+	prefix := ErrQueueFull
+	if errors.Is(err, ErrSpoolFull) {
+		prefix = ErrSpoolFull
+	}
+	msg := strings.TrimPrefix(err.Error(), prefix.Error()+": ")
 	if _, scanErr := fmt.Sscanf(msg, "%d run(s) dropped", &n); scanErr != nil {
 		t.Fatalf("unexpected report %q: %v", err, scanErr)
 	}
 	return n
+}
+
+// gatedServer answers POST /v1/run with status once release is closed.
+func gatedServer(t *testing.T, status int) (url string, release func(), requests *atomic.Int32) {
+	t.Helper()
+	gate := make(chan struct{})
+	requests = new(atomic.Int32)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body)
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+			return
+		}
+		w.WriteHeader(status)
+		fmt.Fprint(w, `{"message":"refused for good"}`)
+	}))
+	t.Cleanup(ts.Close)
+	var once sync.Once
+	return ts.URL + "/api", func() { once.Do(func() { close(gate) }) }, requests
+}
+
+// Submit with WaitForServer whose context ends before the server answers
+// returns the context's error; the failure that comes later reaches the
+// error handler, once.
+func TestFailureAfterTheWaiterGaveUpIsReported(t *testing.T) {
+	t.Parallel()
+	url, release, requests := gatedServer(t, http.StatusBadRequest)
+	defer release()
+	var log errorLog
+	c := offlineClient(t, WithBaseURL(url), WithErrorHandler(log.handle))
+	r := startRunner(t, c, RunContext{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Submit(ctx, WaitForServer())
+		done <- err
+	}()
+	for requests.Load() == 0 { // the run is at the server, which holds it
+		runtime.Gosched()
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Submit = %v, want its context's error", err)
+	}
+	release()
+	if err := c.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	errs := log.all()
+	var apiErr *APIError
+	if len(errs) != 1 || !errors.As(errs[0], &apiErr) || apiErr.StatusCode != http.StatusBadRequest || !strings.Contains(errs[0].Error(), r.ID()) {
+		t.Fatalf("reported %v, want the 400 of run %s once", errs, r.ID())
+	}
+	if st := c.Stats(); st.Failed != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// After Shutdown's deadline, the callers still waiting (Submit with
+// WaitForServer, Flush) and the error handler get errors wrapping
+// ErrClientClosed, never context.Canceled or an internal error.
+func TestShutdownDeadlineErrorsWrapErrClientClosed(t *testing.T) {
+	t.Parallel()
+	srv := gentracetest.Start(t)
+	srv.SetHang(true)
+	defer srv.SetHang(false)
+	var log errorLog
+	c := backendClient(t, srv, WithWorkers(1), WithErrorHandler(log.handle))
+	waited := make(chan error, 2)
+	for range 2 { // one in flight, one queued behind it
+		r := startRunner(t, c, RunContext{})
+		go func() {
+			_, err := r.Submit(context.Background(), WaitForServer())
+			waited <- err
+		}()
+	}
+	if err := srv.WaitFor(context.Background(), func(s gentracetest.Stats) bool { return s.Requests >= 1 }); err != nil {
+		t.Fatal(err)
+	}
+	for c.Stats().Pending < 2 {
+		runtime.Gosched()
+	}
+	if _, err := submitOne(t, c, RunContext{}); err != nil { // reported, not awaited
+		t.Fatal(err)
+	}
+	flushed := make(chan error, 1)
+	go func() { flushed <- c.Flush(context.Background()) }()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := c.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Shutdown = %v, want its deadline's error", err)
+	}
+	check := func(what string, err error) {
+		t.Helper()
+		if !errors.Is(err, ErrClientClosed) || errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "delivery queue") {
+			t.Errorf("%s got %v, want an error wrapping ErrClientClosed only", what, err)
+		}
+	}
+	for range 2 {
+		check("Submit(WaitForServer)", <-waited)
+	}
+	check("Flush", <-flushed)
+	errs := log.all()
+	if len(errs) != 1 {
+		t.Fatalf("reported %v, want the unawaited run once", errs)
+	}
+	check("the error handler", errs[0])
+	if st := c.Stats(); st.Dropped != 3 || st.Pending != 0 || st.Submitted != 3 {
+		t.Errorf("stats %+v, want 3 submitted and dropped", st)
+	}
+}
+
+// Under faults of every kind (errors, drops, lost answers, redirects, 413,
+// a full queue), every Stats value accounts for every submitted run, and
+// every run ends in exactly one of Delivered, Failed or Dropped.
+func TestStatsAccountForEveryRunUnderFaults(t *testing.T) {
+	t.Parallel()
+	srv := gentracetest.Start(t)
+	if err := srv.SetFaults(gentracetest.Faults{Seed: 7, ServerError: 0.2, Drop: 0.1, LoseResponse: 0.1, Redirect: 0.05, TooLarge: 0.05, SlowBody: 0.05, SlowBodyDelay: time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	c := backendClient(t, srv, WithQueueSize(64), WithWorkers(2), WithRetry(2, time.Millisecond, 2*time.Millisecond))
+	stop := make(chan struct{})
+	var watch sync.WaitGroup
+	watch.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if s := c.Stats(); s.Submitted != s.Delivered+s.Failed+s.Dropped+uint64(s.Pending) {
+				t.Errorf("stats %+v do not add up", s)
+				return
+			}
+		}
+	})
+	var submitted, full atomic.Uint64
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			p, _ := c.NewPipeline("faults")
+			for range 50 {
+				_, r, err := p.Start(context.Background(), RunContext{})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_, err = r.Submit(context.Background())
+				submitted.Add(1)
+				if errors.Is(err, ErrQueueFull) {
+					full.Add(1)
+				} else if err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := c.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	watch.Wait()
+	s := c.Stats()
+	t.Logf("stats %+v; server %+v", s, srv.Stats())
+	if s.Submitted != submitted.Load() || s.Pending != 0 || s.Delivered+s.Failed+s.Dropped != s.Submitted {
+		t.Errorf("stats %+v for %d submitted runs; want every one delivered, failed or dropped", s, submitted.Load())
+	}
+	if s.Dropped != full.Load() || full.Load() == 0 || s.Failed == 0 || s.Delivered == 0 {
+		t.Errorf("stats %+v, %d refused as full; want drops = refusals, and some failures and deliveries", s, full.Load())
+	}
+	// Every delivered run is stored; a stored run not delivered is one
+	// whose answers were lost until its retries ran out.
+	if st := srv.Stats(); uint64(st.Stored) < s.Delivered || uint64(st.Stored) > s.Delivered+s.Failed {
+		t.Errorf("server stored %d runs; client delivered %d and failed %d", st.Stored, s.Delivered, s.Failed)
+	}
+}
+
+// Threads submitted concurrently, each turn at once after the one before
+// (without waiting), against a server that refuses a previousRunId it has
+// not stored: every run is stored, nothing is refused.
+func TestThreadsAreDeliveredInOrder(t *testing.T) {
+	t.Parallel()
+	const threads, turns = 1000, 5
+	srv := gentracetest.Start(t, gentracetest.WithStrictThreads())
+	var log errorLog
+	c := backendClient(t, srv, WithQueueSize(threads*turns), WithWorkers(8), WithErrorHandler(log.handle))
+	p, _ := c.NewPipeline("threads")
+	var wg sync.WaitGroup
+	for range threads {
+		wg.Go(func() {
+			prev := ""
+			for turn := range turns {
+				_, r, err := p.Start(context.Background(), RunContext{PreviousRunID: prev})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if err := r.Checkpoint(map[string]any{"turn": turn}, "ok"); err != nil {
+					t.Error(err)
+					return
+				}
+				if prev, err = r.Submit(context.Background()); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := c.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := srv.Stats()
+	t.Logf("server %+v; client %+v", st, c.Stats())
+	if st.Stored != threads*turns || st.Rejected != 0 {
+		t.Errorf("server stored %d of %d runs and refused %d", st.Stored, threads*turns, st.Rejected)
+	}
+	if errs := log.all(); len(errs) > 0 {
+		t.Errorf("%d errors reported, first %v", len(errs), errs[0])
+	}
+	// The stored threads are whole: each run's previous run was stored
+	// before it.
+	stored := map[string]bool{}
+	for _, run := range srv.Runs() {
+		if run.PreviousRunID != "" && !stored[run.PreviousRunID] {
+			t.Errorf("run %s stored before its previous run %s", run.ID, run.PreviousRunID)
+		}
+		stored[run.ID] = true
+	}
+}
+
+// A run held for its previous run is released when that one fails for
+// good: it is sent, and reported with ErrPreviousRunNotDelivered.
+func TestFailedPreviousRunReleasesTheNext(t *testing.T) {
+	t.Parallel()
+	url, release, requests := gatedServer(t, http.StatusBadRequest)
+	defer release()
+	var log errorLog
+	c := offlineClient(t, WithBaseURL(url), WithWorkers(4), WithErrorHandler(log.handle))
+	first := startRunner(t, c, RunContext{})
+	firstID, err := first.Submit(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for requests.Load() == 0 {
+		runtime.Gosched()
+	}
+	second := startRunner(t, c, RunContext{PreviousRunID: firstID})
+	if _, err := second.Submit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Four workers, one busy: the second run would be sent at once if it
+	// were not held. Give it the chance to show (this waits, it does not
+	// time anything).
+	for range 50 {
+		if n := requests.Load(); n != 1 {
+			t.Fatalf("%d requests before the first run's answer, want 1", n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	release()
+	if err := c.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := requests.Load(); n != 2 {
+		t.Errorf("%d requests, want 2: the second run is sent once released", n)
+	}
+	var released int
+	for _, err := range log.all() {
+		if errors.Is(err, ErrPreviousRunNotDelivered) {
+			released++
+			if !strings.Contains(err.Error(), second.ID()) || !strings.Contains(err.Error(), firstID) {
+				t.Errorf("report %v does not name both runs", err)
+			}
+		}
+	}
+	if released != 1 {
+		t.Errorf("reports %v, want one ErrPreviousRunNotDelivered", log.all())
+	}
+}
+
+// Observers see every submitted run, off the delivery path: with the
+// backend stalled and the delivery queue full, every run still reaches
+// them; and an observer that blocks never holds up delivery.
+func TestObserversRunOffTheDeliveryPath(t *testing.T) {
+	t.Parallel()
+	t.Run("stalled backend, full queue", func(t *testing.T) {
+		t.Parallel()
+		srv := gentracetest.Start(t)
+		srv.SetHang(true)
+		defer srv.SetHang(false)
+		obs := &recordingObserver{seen: make(chan string, 10)}
+		c := backendClient(t, srv, WithQueueSize(1), WithWorkers(1), WithObserver(obs))
+		var dropped int
+		for range 10 {
+			if _, err := submitOne(t, c, RunContext{}); errors.Is(err, ErrQueueFull) {
+				dropped++
+			}
+		}
+		for range 10 {
+			<-obs.seen
+		}
+		if dropped < 7 {
+			t.Errorf("%d runs dropped, want the queue to overflow", dropped)
+		}
+	})
+	t.Run("blocked observer", func(t *testing.T) {
+		t.Parallel()
+		srv := gentracetest.Start(t)
+		unblock := make(chan struct{})
+		blocked := observerFunc(func(RunRecord) { <-unblock })
+		c := backendClient(t, srv, WithObserver(blocked))
+		for range 5 {
+			if _, err := submitOne(t, c, RunContext{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := srv.WaitForRuns(ctx, 5); err != nil {
+			t.Fatalf("delivery waited for the observer: %v", err)
+		}
+		close(unblock)
+	})
+}
+
+// The queue is bounded by bytes as well as by count: with room for many
+// runs but few bytes, runs past the byte bound are dropped and counted.
+func TestQueueBoundedByBytes(t *testing.T) {
+	t.Parallel()
+	srv := gentracetest.Start(t)
+	srv.SetHang(true)
+	defer srv.SetHang(false)
+	c := backendClient(t, srv, WithQueueSize(1000), WithWorkers(1), WithMaxRunBytes(MinRunBytes), WithQueueBytes(10*MinRunBytes))
+	var full, accepted int
+	for range 100 {
+		r := startRunner(t, c, RunContext{})
+		for i := range 20 { // 20 steps of 1 KB: each run is estimated at the cap
+			_ = r.Checkpoint(map[string]any{"i": i, "text": strings.Repeat("x", 1000)}, "x")
+		}
+		switch _, err := r.Submit(context.Background()); {
+		case errors.Is(err, ErrQueueFull):
+			full++
+		case err == nil:
+			accepted++
+		default:
+			t.Fatal(err)
+		}
+	}
+	if accepted != 10 || full != 90 {
+		t.Errorf("%d accepted, %d refused; want 10 runs of %d bytes in %d bytes", accepted, full, MinRunBytes, 10*MinRunBytes)
+	}
+	if s := c.Stats(); s.Dropped != 90 || s.Pending != 10 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+// A 413 answer is reported with the size of the body that was refused.
+func TestTooLargeAnswerNamesTheSize(t *testing.T) {
+	t.Parallel()
+	srv := gentracetest.Start(t, gentracetest.WithMaxBodyBytes(20_000))
+	c := backendClient(t, srv, WithMaxRunBytes(100_000))
+	r := startRunner(t, c, RunContext{})
+	if err := r.Checkpoint(map[string]any{"doc": strings.Repeat("x", 50_000)}, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.Submit(context.Background(), WaitForServer())
+	apiErr, ok := errors.AsType[*APIError](err)
+	if !ok || apiErr.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("Submit = %v, want a 413 *APIError", err)
+	}
+	run, size := "", 0
+	if _, scanErr := fmt.Sscanf(err.Error(), "gentrace: run %s not delivered: the server refused a body of %d bytes", &run, &size); scanErr != nil || size < 50_000 || size > 100_000 {
+		t.Errorf("error %q does not give the body's size (%v)", err, scanErr)
+	}
+	if st := srv.Stats(); st.Requests != 1 {
+		t.Errorf("%d requests, want 1 (a 413 is not retried)", st.Requests)
+	}
 }

@@ -61,6 +61,37 @@ var (
 	// ErrRunSubmitted reports a change to a runner after Submit.
 	ErrRunSubmitted = errors.New("gentrace: run already submitted")
 
+	// ErrRunTooLarge reports a run whose body stays above the size cap (see
+	// WithMaxRunBytes) even with every large input, output and model
+	// parameter truncated: too many steps, or huge metadata or error texts.
+	// The run is counted as failed and reported; it is never sent.
+	ErrRunTooLarge = errors.New("gentrace: run too large")
+
+	// ErrOutcomeUnknown reports a request that failed in a way that leaves
+	// open whether the server processed it: a 5xx answer, a connection lost
+	// after the request was written, or the context ending mid-request.
+	// Requests the API cannot deduplicate (test results) are then not
+	// retried, so that they are never stored twice; check the Gentrace app
+	// before submitting again. The error also wraps its cause.
+	ErrOutcomeUnknown = errors.New("gentrace: outcome unknown, the server may have stored it")
+
+	// ErrSpoolFull reports a run dropped because the spool (see WithSpool)
+	// holds its byte bound already. It wraps ErrQueueFull, so code that
+	// tests for ErrQueueFull sees it too; the drop is counted in
+	// Stats.Dropped.
+	ErrSpoolFull = fmt.Errorf("%w: the spool is full", ErrQueueFull)
+
+	// ErrSpoolCorrupt reports a spool file that failed its checks (torn by
+	// a crash, or damaged on disk). Such a file is never sent: it is moved
+	// to the spool's "corrupt" directory and reported.
+	ErrSpoolCorrupt = errors.New("gentrace: corrupt spool file")
+
+	// ErrPreviousRunNotDelivered reports a run that was held until the run
+	// named by its PreviousRunID had been delivered, and is sent although
+	// that run failed or was dropped: the server may refuse it, or store a
+	// thread with a missing link.
+	ErrPreviousRunNotDelivered = errors.New("gentrace: previous run not delivered")
+
 	// ErrInvalidTestResult reports test runs that cannot be submitted as given:
 	// test cases and outputs of different lengths, a test case without an ID,
 	// or inputs or outputs that cannot be encoded as JSON.
@@ -80,12 +111,22 @@ type APIError struct {
 	Message string
 	// RequestID is the server's request ID header, when it sent one.
 	RequestID string
+	// Location is where a 3xx answer pointed, without any password. The
+	// SDK never follows a redirect of a POST, nor one of a GET to another
+	// scheme, host or port, so that the request and the API key go only
+	// where the base URL says: when the API has moved (for example from
+	// http to https), change the base URL.
+	Location string
+
+	retryAfter bool // 429, or 503 with a usable Retry-After
 }
 
 // Error implements error.
 func (e *APIError) Error() string {
 	msg := fmt.Sprintf("gentrace: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
-	if e.Message != "" {
+	if e.Location != "" {
+		msg += ": redirect to " + e.Location + " not followed (set the base URL to where the API is)"
+	} else if e.Message != "" {
 		msg += ": " + e.Message
 	}
 	if e.RequestID != "" {

@@ -267,6 +267,14 @@ type wireTestRun struct {
 // waits for the server, with the client's retries, and returns its refusal
 // as an *APIError, or ctx's error when ctx ends first. It is safe for
 // concurrent use.
+//
+// The API cannot tell a retried test result from a new one, so a
+// submission is retried only when the server cannot have stored it: the
+// connection was refused (nothing was sent), or the answer was 429, or 503
+// with a Retry-After header. When the outcome is open (a 5xx, a connection
+// lost after the request was sent, ctx ending mid-request) the error wraps
+// ErrOutcomeUnknown as well as its cause, and nothing is sent again: check
+// the Gentrace app before submitting again.
 func (c *Client) SubmitTestRuns(ctx context.Context, pipelineSlug string, runs []TestRun, opts ...TestResultOption) (string, error) {
 	cfg, err := newTestResultConfig(opts)
 	if err != nil {
@@ -283,7 +291,7 @@ func (c *Client) SubmitTestRuns(ctx context.Context, pipelineSlug string, runs [
 	var answer struct {
 		ResultID string `json:"resultId"`
 	}
-	if err := c.transport.do(ctx, "POST", path, body, &answer); err != nil {
+	if err := c.transport.doOnce(ctx, "POST", path, body, &answer); err != nil {
 		return "", err
 	}
 	if answer.ResultID == "" {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -633,13 +635,36 @@ func TestEvaluationServerErrors(t *testing.T) {
 	}
 }
 
-// TestSubmitTestResultRetries shows that submissions use the same retries
-// as run delivery.
-func TestSubmitTestResultRetries(t *testing.T) {
+// refuseFirstDials returns an HTTP client of srv whose first n connection
+// attempts are refused, as a server that is not listening yet would: the
+// request never leaves the client.
+func refuseFirstDials(srv *gentracetest.Server, n int) *http.Client {
+	var dials atomic.Int32
+	base := srv.Client().Transport.(*http.Transport).Clone()
+	var d net.Dialer
+	base.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) <= int32(n) {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: syscall.ECONNREFUSED}
+		}
+		return d.DialContext(ctx, network, addr)
+	}
+	return &http.Client{Transport: base}
+}
+
+// A test result is retried only when the server cannot have stored it: a
+// refused connection, 429, and 503 with Retry-After. It is then stored
+// once.
+func TestSubmitTestResultRetriesOnlyWhatWasNotProcessed(t *testing.T) {
 	t.Parallel()
-	srv, c, cases := startEval(t, WithRetry(2, time.Millisecond, time.Millisecond))
-	srv.FailNext(1, 502)
-	srv.DropNext(1)
+	srv, _, cases := startEval(t)
+	c, err := New(WithLogger(slog.New(slog.DiscardHandler)), WithAPIKey(srv.APIKey), WithBaseURL(srv.URL),
+		WithHTTPClient(refuseFirstDials(srv, 1)), WithRetry(5, time.Millisecond, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Shutdown(context.Background()) })
+	srv.FailNextWithRetryAfter(1, http.StatusTooManyRequests, "0")
+	srv.FailNextWithRetryAfter(1, http.StatusServiceUnavailable, "0")
 	id, err := c.SubmitTestResult(t.Context(), evalSlug, cases[:1], []map[string]any{{"year": 1969}})
 	if err != nil {
 		t.Fatal(err)
@@ -647,11 +672,52 @@ func TestSubmitTestResultRetries(t *testing.T) {
 	if res := onlyResult(t, srv); res.ID != id {
 		t.Errorf("returned ID %q, stored %q", id, res.ID)
 	}
-	if st := c.Stats(); st.Retried != 2 {
-		t.Errorf("Stats().Retried = %d, want 2", st.Retried)
+	if st := c.Stats(); st.Retried != 3 {
+		t.Errorf("Stats().Retried = %d, want 3 (refused, 429, 503)", st.Retried)
 	}
 	if st := srv.Stats(); st.Requests != 3 || st.Faults != 2 {
-		t.Errorf("server stats = %+v, want 3 requests and 2 faults", st)
+		t.Errorf("server stats = %+v, want 3 requests (the refused one never arrived) and 2 faults", st)
+	}
+}
+
+// A test result whose fate is unknown is not retried, so it is never
+// stored twice, and the error says the outcome is unknown. A refusal is
+// not "unknown".
+func TestSubmitTestResultNeverStoredTwice(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		fault   func(srv *gentracetest.Server)
+		stored  int
+		unknown bool
+		status  int
+	}{
+		{"answer lost after storing", func(srv *gentracetest.Server) { srv.LoseResponseNext(1) }, 1, true, 0},
+		{"500", func(srv *gentracetest.Server) { srv.FailNext(1, 500) }, 0, true, 500},
+		{"502", func(srv *gentracetest.Server) { srv.FailNext(1, 502) }, 0, true, 502},
+		{"503 without Retry-After", func(srv *gentracetest.Server) { srv.FailNext(1, 503) }, 0, true, 503},
+		{"connection dropped", func(srv *gentracetest.Server) { srv.DropNext(1) }, 0, true, 0},
+		{"400", func(srv *gentracetest.Server) { srv.FailNext(1, 400) }, 0, false, 400},
+		{"redirect", func(srv *gentracetest.Server) { srv.RedirectNext(1, http.StatusFound, "") }, 0, false, 302},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv, c, cases := startEval(t, WithRetry(5, time.Millisecond, time.Millisecond))
+			tc.fault(srv)
+			_, err := c.SubmitTestResult(t.Context(), evalSlug, cases[:1], []map[string]any{{"year": 1969}})
+			if err == nil {
+				t.Fatal("SubmitTestResult succeeded")
+			}
+			if got := errors.Is(err, ErrOutcomeUnknown); got != tc.unknown {
+				t.Errorf("errors.Is(%v, ErrOutcomeUnknown) = %v, want %v", err, got, tc.unknown)
+			}
+			if apiErr, ok := errors.AsType[*APIError](err); tc.status != 0 && (!ok || apiErr.StatusCode != tc.status) {
+				t.Errorf("error %v, want an *APIError with status %d", err, tc.status)
+			}
+			if st := srv.Stats(); st.Requests != 1 || st.TestResults != tc.stored {
+				t.Errorf("server stats = %+v, want 1 request and %d stored", st, tc.stored)
+			}
+		})
 	}
 }
 

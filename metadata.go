@@ -91,9 +91,13 @@ func (v MetadataValue) validate() error {
 	return fmt.Errorf("unknown type %q", v.kind)
 }
 
-// Validate reports the first invalid value, in key order, as an error that
-// wraps ErrInvalidMetadata and names the key.
+// Validate reports the first invalid entry, in key order, as an error that
+// wraps ErrInvalidMetadata and names the key: an empty key (the API would
+// store a value nobody can name), or a value the API does not accept.
 func (m Metadata) Validate() error {
+	if _, ok := m[""]; ok {
+		return fmt.Errorf("%w: empty key", ErrInvalidMetadata)
+	}
 	bad, found := "", false
 	for k, v := range m {
 		if (!found || k < bad) && v.validate() != nil {
@@ -206,6 +210,9 @@ func (m *Metadata) UnmarshalJSON(data []byte) error {
 	if raw == nil {
 		*m = nil
 		return nil
+	}
+	if _, ok := raw[""]; ok {
+		return fmt.Errorf("%w: empty key", ErrInvalidMetadata)
 	}
 	out := make(Metadata, len(raw))
 	for _, k := range slices.Sorted(maps.Keys(raw)) {

@@ -154,3 +154,24 @@ func TestMetadataDecodeRejectsMalformed(t *testing.T) {
 		t.Errorf("array: %v", err)
 	}
 }
+
+// An empty key is invalid: in Validate, in decoding, and at Start.
+func TestMetadataEmptyKeyIsInvalid(t *testing.T) {
+	t.Parallel()
+	m := Metadata{"": String("nameless"), "ok": String("x")}
+	if err := m.Validate(); !errors.Is(err, ErrInvalidMetadata) || !strings.Contains(err.Error(), "empty key") {
+		t.Errorf("Validate() = %v, want ErrInvalidMetadata saying empty key", err)
+	}
+	var back Metadata
+	if err := json.Unmarshal([]byte(`{"":{"type":"string","value":"x"}}`), &back); !errors.Is(err, ErrInvalidMetadata) {
+		t.Errorf("decoding an empty key = %v, want ErrInvalidMetadata", err)
+	}
+	c := offlineClient(t)
+	p, _ := c.NewPipeline("p")
+	if _, _, err := p.Start(t.Context(), RunContext{Metadata: m}); !errors.Is(err, ErrInvalidMetadata) {
+		t.Errorf("Start with an empty metadata key = %v", err)
+	}
+	if _, err := c.NewPipeline("p", WithPipelineMetadata(m)); !errors.Is(err, ErrInvalidMetadata) {
+		t.Errorf("NewPipeline with an empty metadata key = %v", err)
+	}
+}

@@ -8,10 +8,17 @@ import (
 // Observer sees the runs a Client records, for example to export them as
 // OpenTelemetry spans. StartRun is called by Pipeline.Start on the caller's
 // goroutine and must be cheap; it may capture what it needs from the
-// context (such as the current span). EndRun is called once for every run
-// that is delivered or attempted, on a delivery goroutine, off the caller's
-// path, with the completed steps (after WithTransform), before the run is
-// sent. Implementations must be safe for concurrent use.
+// context (such as the current span). EndRun is called once for every
+// submitted run, whatever becomes of its delivery (delivered, refused,
+// dropped for a full queue, or still waiting for a stalled backend), with
+// the completed steps after WithTransform. The client calls it on a
+// goroutine and queue of its own, off the caller's path and off the
+// delivery path: a slow observer never holds up delivery, and a backend
+// that is down never holds up observers. When that queue is full (the
+// observers cannot keep up) a run is not observed, and that is counted in
+// Stats.ObserverDropped and reported. The RunRecord and its steps are the
+// observer's own copies. Client.Flush and Client.Shutdown wait for
+// observers too. Implementations must be safe for concurrent use.
 type Observer interface {
 	StartRun(ctx context.Context, runID string) (state any)
 	EndRun(state any, run RunRecord)

@@ -43,11 +43,12 @@ type runState struct {
 
 	ended atomic.Bool // set once, when the run is handed to the client
 
-	mu      sync.Mutex
-	steps   []*stepEntry
-	lastEnd time.Time
-	err     string
-	end     time.Time
+	mu        sync.Mutex
+	steps     []*stepEntry
+	stepBytes int64 // the steps' estimated encoded size (see estimateStep)
+	lastEnd   time.Time
+	err       string
+	end       time.Time
 }
 
 // noRunner is what RunnerFromContext returns for a context without a run.
@@ -321,8 +322,8 @@ type submitConfig struct{ wait bool }
 
 // WaitForServer makes Submit wait until the server has answered and return
 // its error: an *APIError for a non-2xx answer, or the context's error when
-// ctx ends first (delivery goes on in the background, and a later failure
-// goes to the client's error handler).
+// ctx ends first. Delivery then goes on in the background, and a later
+// failure goes to the client's error handler, as for runs nobody waits for.
 func WaitForServer() SubmitOption {
 	return func(c *submitConfig) { c.wait = true }
 }
@@ -399,24 +400,14 @@ func (st *runState) submit(ctx context.Context, wait bool) (string, error) {
 		observed:      st.observed,
 		start:         st.start,
 		end:           st.end,
+		stepBytes:     st.stepBytes,
 	}
 	st.mu.Unlock()
-	var done chan error
-	if wait {
-		done = make(chan error, 1)
-	}
-	if err := st.client.enqueue(snap, done); err != nil {
+	waitFor, err := st.client.enqueue(snap, wait)
+	if err != nil || waitFor == nil {
 		return st.id, err
 	}
-	if done == nil {
-		return st.id, nil
-	}
-	select {
-	case err := <-done:
-		return st.id, err
-	case <-ctx.Done():
-		return st.id, ctx.Err()
-	}
+	return st.id, waitFor(ctx)
 }
 
 // Record adds a step to the run; it is for wrappers of model providers
@@ -472,6 +463,7 @@ func (r *Runner) Record(s Step) error {
 	if s.EndTime.After(st.lastEnd) {
 		st.lastEnd = s.EndTime
 	}
+	st.stepBytes += estimateStep(&s)
 	st.steps = append(st.steps, &stepEntry{step: s})
 	st.mu.Unlock()
 	if st.oneStep {

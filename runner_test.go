@@ -77,7 +77,7 @@ func encodeRun(t *testing.T, r *Runner) []byte {
 	snap := &runSnapshot{id: st.id, slug: st.slug, userID: st.userID, previousRunID: st.previousRunID,
 		metadata: st.metadata, steps: st.steps, err: st.err}
 	st.mu.Unlock()
-	data, err := snap.encode(st.client.cfg.transform, nil)
+	data, err := snap.encode(st.client.cfg.transform, st.client.cfg.maxRunBytes)
 	if err != nil {
 		t.Fatal(err)
 	}

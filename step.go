@@ -42,6 +42,11 @@ type Step struct {
 	Usage *Usage
 	// TimeToFirstToken is the delay until a stream's first chunk, or 0.
 	TimeToFirstToken time.Duration
+	// SizeHint is, for a step whose Complete fills it in later, about how
+	// many bytes it will hold: the delivery queue's byte bound counts it
+	// from the start (see WithQueueBytes). Wrappers set it from the sizes
+	// of the bodies they keep; 0 means unknown.
+	SizeHint int64
 	// Platform is where the provider's API was served when that differs
 	// from ProviderName, such as "azure" for Azure OpenAI; "" otherwise.
 	// It is not sent to Gentrace (providerName stays the API's, "openai"),
@@ -191,14 +196,15 @@ func (e *stepEntry) completed() *Step {
 	return &e.step
 }
 
-// clone returns a deep copy of s: its maps and their values are its own.
-// Values that are not already encoded JSON are encoded, so the copy shares
-// no mutable value with the run.
+// clone returns a copy of s whose maps, slices and raw JSON are its own,
+// all the way down (values of other types, such as a caller's pointers, are
+// shared), so that changing the copy (a transform masking a value) never
+// changes the run.
 func (s *Step) clone() Step {
 	c := *s
-	c.ModelParams = cloneObject(s.ModelParams)
-	c.Inputs = cloneObject(s.Inputs)
-	c.Outputs = cloneObject(s.Outputs)
+	c.ModelParams = cloneMap(s.ModelParams)
+	c.Inputs = cloneMap(s.Inputs)
+	c.Outputs = cloneMap(s.Outputs)
 	c.Metadata = maps.Clone(s.Metadata)
 	if s.Render != nil {
 		r := *s.Render
@@ -209,31 +215,7 @@ func (s *Step) clone() Step {
 		u.EstimateOmits = slices.Clone(u.EstimateOmits)
 		c.Usage = &u
 	}
-	c.Attributes.Metadata = maps.Clone(s.Attributes.Metadata)
-	c.Attributes.Tags = slices.Clone(s.Attributes.Tags)
-	c.Attributes.PromptTemplateVariables = maps.Clone(s.Attributes.PromptTemplateVariables)
+	c.Attributes = cloneAttributes(s.Attributes)
 	c.Complete = nil
 	return c
-}
-
-// cloneObject deep-copies a step map (see Step.clone).
-func cloneObject(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		switch v := v.(type) {
-		case json.RawMessage:
-			out[k] = slices.Clone(v)
-		default:
-			data, err := marshal(v)
-			if err != nil {
-				out[k] = v // cannot be encoded; validation reports it on delivery
-				continue
-			}
-			out[k] = json.RawMessage(data)
-		}
-	}
-	return out
 }

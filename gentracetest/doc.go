@@ -48,13 +48,21 @@
 // # Faults
 //
 // One-shot faults are queued and consumed in order by the next requests:
-// [Server.FailNext], [Server.FailNextWithRetryAfter], [Server.DropNext],
-// [Server.LoseResponseNext] and [Server.HangNext]. Persistent states apply to
-// every request until changed: [Server.SetDown], [Server.SetHang] and
-// [Server.SetDelay]. [Server.SetFaults] injects random faults driven by a
-// seeded generator, so a soak test that fails can be replayed. Faults apply to
-// every route and take effect before authentication and validation, as a
-// network or an overloaded server would.
+// [Server.FailNext], [Server.FailNextWithRetryAfter], [Server.RedirectNext],
+// [Server.DropNext], [Server.LoseResponseNext], [Server.SlowBodyNext] and
+// [Server.HangNext]. Persistent states apply to every request until
+// changed: [Server.SetDown], [Server.SetHang] and [Server.SetDelay].
+// [Server.SetFaults] injects random faults (errors, rate limits, drops, lost
+// answers, redirects, 413s, slow bodies) driven by a seeded generator, so a
+// soak test that fails can be replayed. Faults apply to every route and
+// take effect before authentication and validation, as a network or an
+// overloaded server would; answers they make or change carry
+// [FaultHeader].
+//
+// Two options make the server stricter than its default: [WithMaxBodyBytes]
+// lowers the body limit (a larger body is answered 413), and
+// [WithStrictThreads] refuses a run whose previousRunId names a run not
+// stored, to test that a client delivers a thread's runs in order.
 //
 // All methods of [Server] are safe for concurrent use.
 package gentracetest

@@ -1,12 +1,20 @@
 package gentracetest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"time"
 )
+
+// FaultHeader is set on every answer an injected fault made or changed,
+// with the fault's kind: "status" (FailNext, random 5xx, 429 and 413),
+// "redirect" (RedirectNext, random redirects) or "slow-body" (SlowBodyNext,
+// random slow bodies), so that tests can tell those answers apart. Dropped
+// connections and lost answers have no answer to carry it.
+const FaultHeader = "X-Gentracetest-Fault"
 
 // Faults configures random faults for soak tests; see [Server.SetFaults].
 // Each field but Seed and RetryAfter is the fraction of requests, from 0 to
@@ -29,6 +37,19 @@ type Faults struct {
 	// LoseResponse is the fraction processed (and stored) whose answer is
 	// lost by closing the connection, so the client's retry is a duplicate.
 	LoseResponse float64
+	// Redirect is the fraction answered 307 Temporary Redirect, without
+	// being processed, with a Location of RedirectTo, or else of the same
+	// URL with the https scheme (an API moved from http to https).
+	Redirect float64
+	// RedirectTo is the Location of Redirect answers; see Redirect.
+	RedirectTo string
+	// TooLarge is the fraction answered 413 Content Too Large without being
+	// processed, as a server with a lower body limit would.
+	TooLarge float64
+	// SlowBody is the fraction processed normally whose answer's body is
+	// sent SlowBodyDelay after its header (100ms when zero).
+	SlowBody      float64
+	SlowBodyDelay time.Duration
 }
 
 func (f Faults) validate() error {
@@ -41,6 +62,9 @@ func (f Faults) validate() error {
 		{"RateLimit", f.RateLimit},
 		{"Drop", f.Drop},
 		{"LoseResponse", f.LoseResponse},
+		{"Redirect", f.Redirect},
+		{"TooLarge", f.TooLarge},
+		{"SlowBody", f.SlowBody},
 	} {
 		if !(p.v >= 0 && p.v <= 1) {
 			return fmt.Errorf("gentracetest: Faults.%s must be between 0 and 1, got %v", p.name, p.v)
@@ -50,17 +74,26 @@ func (f Faults) validate() error {
 	if sum > 1 {
 		return fmt.Errorf("gentracetest: Faults fractions add up to %v, more than 1", sum)
 	}
+	if f.SlowBodyDelay < 0 {
+		return fmt.Errorf("gentracetest: Faults.SlowBodyDelay must not be negative, got %v", f.SlowBodyDelay)
+	}
 	return nil
+}
+
+func (f Faults) total() float64 {
+	return f.ServerError + f.RateLimit + f.Drop + f.LoseResponse + f.Redirect + f.TooLarge + f.SlowBody
 }
 
 // fault is what happens to one request instead of, or around, normal
 // handling. The zero value is no fault.
 type fault struct {
-	status     int    // answer with this status without processing
-	retryAfter string // Retry-After header sent with status
-	drop       bool   // close the connection without answering or processing
-	lose       bool   // process, then close the connection without answering
-	hang       bool   // wait until released, then apply the rest
+	status     int           // answer with this status without processing
+	retryAfter string        // Retry-After header sent with status
+	drop       bool          // close the connection without answering or processing
+	lose       bool          // process, then close the connection without answering
+	hang       bool          // wait until released, then apply the rest
+	location   string        // Location of a 3xx status; "" for the https form of the request's URL
+	slow       time.Duration // process, then send the answer's body this late
 }
 
 // faultState is the server's fault configuration, guarded by Server.mu.
@@ -108,6 +141,15 @@ func (fs *faultState) roll() fault {
 	}
 	if x -= f.LoseResponse; x < 0 {
 		return fault{lose: true}
+	}
+	if x -= f.Redirect; x < 0 {
+		return fault{status: http.StatusTemporaryRedirect, location: f.RedirectTo}
+	}
+	if x -= f.TooLarge; x < 0 {
+		return fault{status: http.StatusRequestEntityTooLarge}
+	}
+	if x -= f.SlowBody; x < 0 {
+		return fault{slow: cmp.Or(f.SlowBodyDelay, 100*time.Millisecond)}
 	}
 	return fault{}
 }
@@ -219,6 +261,30 @@ func (s *Server) FailNextWithRetryAfter(n, status int, retryAfter string) {
 	s.enqueue(n, fault{status: status, retryAfter: retryAfter})
 }
 
+// RedirectNext makes the next n requests be answered with status (a
+// redirect, 300–399; anything else panics) and a Location header, without
+// being processed. An empty location redirects to the same URL with the
+// https scheme, as a server that moved from http to https does. See
+// [Server.FailNext] for the order of queued faults.
+func (s *Server) RedirectNext(n, status int, location string) {
+	if status < 300 || status > 399 {
+		panic(fmt.Sprintf("gentracetest: RedirectNext: status %d is not a redirect status (300–399)", status))
+	}
+	s.enqueue(n, fault{status: status, location: location})
+}
+
+// SlowBodyNext makes the server process each of the next n requests
+// normally, then send its answer's header at once and its body d later. A
+// client whose timeout is shorter than d sees the request fail after the
+// server stored it, so that its retry arrives as a duplicate. See
+// [Server.FailNext] for the order of queued faults.
+func (s *Server) SlowBodyNext(n int, d time.Duration) {
+	if d <= 0 {
+		panic(fmt.Sprintf("gentracetest: SlowBodyNext: delay %v must be positive", d))
+	}
+	s.enqueue(n, fault{slow: d})
+}
+
 // DropNext makes the server close the connection of each of the next n
 // requests without answering or processing it; the client sees a network
 // error. See [Server.FailNext] for the order of queued faults.
@@ -280,7 +346,7 @@ func (s *Server) SetFaults(f Faults) error {
 	defer s.mu.Unlock()
 	s.faults.random = f
 	s.faults.rng = nil
-	if f.ServerError+f.RateLimit+f.Drop+f.LoseResponse > 0 { // otherwise off
+	if f.total() > 0 { // otherwise off
 		seed := uint64(f.Seed)
 		s.faults.rng = rand.New(rand.NewPCG(seed, seed))
 	}

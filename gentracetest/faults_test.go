@@ -1,9 +1,12 @@
 package gentracetest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -310,4 +313,168 @@ func TestSetFaults(t *testing.T) {
 			}
 		}
 	})
+}
+
+// noRedirects returns a client of srv that returns redirect answers as
+// they are.
+func noRedirects(srv *Server) *http.Client {
+	c := *srv.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
+}
+
+func TestRedirectNext(t *testing.T) {
+	t.Parallel()
+	srv := Start(t)
+	srv.RedirectNext(1, http.StatusMovedPermanently, "")
+	srv.RedirectNext(1, http.StatusTemporaryRedirect, "https://elsewhere.example/api/v1/run")
+	run := minimalRun()
+	data, _ := json.Marshal(run)
+	for _, want := range []struct {
+		status   int
+		location string
+	}{
+		{http.StatusMovedPermanently, "https://" + strings.TrimPrefix(srv.URL, "http://") + "/v1/run"},
+		{http.StatusTemporaryRedirect, "https://elsewhere.example/api/v1/run"},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/run", bytes.NewReader(data))
+		req.Header.Set("Authorization", "Bearer "+srv.APIKey)
+		req.Header.Set("Content-Type", "application/json")
+		r, err := do(noRedirects(srv), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.status != want.status || r.header.Get("Location") != want.location {
+			t.Errorf("answer %d Location %q, want %d %q", r.status, r.header.Get("Location"), want.status, want.location)
+		}
+	}
+	if len(srv.Runs()) != 0 {
+		t.Error("a redirected request was stored")
+	}
+	if st := srv.Stats(); st != (Stats{Requests: 2, Faults: 2}) {
+		t.Errorf("Stats() = %+v", st)
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "not a redirect status") {
+			t.Errorf("RedirectNext(1, 500, ...) recovered %v", r)
+		}
+	}()
+	srv.RedirectNext(1, http.StatusInternalServerError, "")
+}
+
+func TestSlowBodyNext(t *testing.T) {
+	t.Parallel()
+	srv := Start(t)
+	post := func(ctx context.Context, run map[string]any) (*http.Response, error) {
+		data, _ := json.Marshal(run)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/v1/run", bytes.NewReader(data))
+		req.Header.Set("Authorization", "Bearer "+srv.APIKey)
+		req.Header.Set("Content-Type", "application/json")
+		return srv.Client().Do(req)
+	}
+	// The header comes at once, after the run was stored, and the body
+	// is held back: with an hour's delay, a reader gives up first, and the
+	// server drops the connection.
+	srv.SlowBodyNext(1, time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	run := minimalRun()
+	resp, err := post(ctx, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if _, ok := srv.Run(run["id"].(string)); !ok {
+		t.Error("run not stored when the header arrived")
+	}
+	read := make(chan error, 1)
+	go func() { _, err := io.ReadAll(resp.Body); read <- err }()
+	cancel()
+	if err := <-read; err == nil {
+		t.Error("the body arrived although it was held back for an hour")
+	}
+	resp.Body.Close()
+
+	// With a short delay the whole answer arrives.
+	srv.SlowBodyNext(1, time.Millisecond)
+	run2 := minimalRun()
+	resp, err = post(context.Background(), run2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || !strings.Contains(string(body), run2["id"].(string)) {
+		t.Fatalf("body %q, %v", body, err)
+	}
+	if st := srv.Stats(); st.Stored != 2 || st.Faults != 2 {
+		t.Errorf("Stats() = %+v, want both stored and counted as faults", st)
+	}
+}
+
+func TestRandomRedirectTooLargeAndSlowBody(t *testing.T) {
+	t.Parallel()
+	srv := Start(t)
+	if err := srv.SetFaults(Faults{Seed: 3, Redirect: 0.3, RedirectTo: "https://moved.example/api/v1/run", TooLarge: 0.3, SlowBody: 0.3, SlowBodyDelay: time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	count := map[int]int{}
+	stored := 0
+	for range 60 {
+		run := minimalRun()
+		data, _ := json.Marshal(run)
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/run", bytes.NewReader(data))
+		req.Header.Set("Authorization", "Bearer "+srv.APIKey)
+		req.Header.Set("Content-Type", "application/json")
+		r, err := do(noRedirects(srv), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count[r.status]++
+		if r.status == http.StatusTemporaryRedirect && r.header.Get("Location") != "https://moved.example/api/v1/run" {
+			t.Errorf("Location %q", r.header.Get("Location"))
+		}
+		want := map[int]string{http.StatusTemporaryRedirect: "redirect", http.StatusRequestEntityTooLarge: "status"}[r.status]
+		if got := r.header.Get(FaultHeader); r.status != http.StatusOK && got != want || r.status == http.StatusOK && got != "" && got != "slow-body" {
+			t.Errorf("answer %d has %s %q", r.status, FaultHeader, got)
+		}
+		if _, ok := srv.Run(run["id"].(string)); ok {
+			stored++
+			if r.status != http.StatusOK {
+				t.Errorf("a run answered %d was stored", r.status)
+			}
+		}
+	}
+	if count[http.StatusTemporaryRedirect] == 0 || count[http.StatusRequestEntityTooLarge] == 0 || count[http.StatusOK] == 0 {
+		t.Errorf("outcomes %v, want redirects, 413s and successes", count)
+	}
+	if stored != count[http.StatusOK] {
+		t.Errorf("%d stored, %d answered 200 (slow bodies included)", stored, count[http.StatusOK])
+	}
+	// Slow bodies are faults too, so faults outnumber the refusals.
+	if st := srv.Stats(); st.Faults <= 60-count[http.StatusOK] || st.Stored != stored {
+		t.Errorf("Stats() = %+v for outcomes %v", st, count)
+	}
+}
+
+func TestStrictThreads(t *testing.T) {
+	t.Parallel()
+	srv := Start(t, WithStrictThreads())
+	first := minimalRun()
+	orphan := minimalRun()
+	orphan["previousRunId"] = newV4()
+	wantStatus(t, postRun(t, srv, orphan), http.StatusBadRequest, "names no stored run")
+	wantStatus(t, postRun(t, srv, first), http.StatusOK)
+	second := minimalRun()
+	second["previousRunId"] = first["id"]
+	wantStatus(t, postRun(t, srv, second), http.StatusOK)
+	// A retry of a stored run is still a duplicate, not a refusal.
+	wantStatus(t, postRun(t, srv, second), http.StatusOK)
+	if st := srv.Stats(); st != (Stats{Requests: 4, Stored: 2, Duplicates: 1, Rejected: 1}) {
+		t.Errorf("Stats() = %+v", st)
+	}
+	// Without the option, the orphan is stored.
+	lax := Start(t)
+	wantStatus(t, postRun(t, lax, orphan), http.StatusOK)
 }

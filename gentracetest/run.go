@@ -249,6 +249,13 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request, body []byte) 
 			"previousRunId %q is already the previous run of run %q: threads are singly-linked",
 			run.PreviousRunID, other))
 		return
+	case prev != "" && s.cfg.strictThreads && !s.storedLocked(prev):
+		s.stats.Rejected++
+		s.notifyLocked()
+		s.mu.Unlock()
+		writeMessage(w, http.StatusBadRequest, fmt.Sprintf(
+			"previousRunId %q names no stored run (the server checks threads: WithStrictThreads)", run.PreviousRunID))
+		return
 	default:
 		if prev != "" {
 			s.nextOf[prev] = run.ID
@@ -259,6 +266,11 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request, body []byte) 
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]string{"pipelineRunId": run.ID})
+}
+
+func (s *Server) storedLocked(lowerID string) bool {
+	_, ok := s.runIndex[lowerID]
+	return ok
 }
 
 // Runs returns the runs stored so far, in arrival order, once per run id.

@@ -13,11 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
-
-// maxBodyBytes bounds a request body, so that a runaway client cannot make
-// the fake hold unbounded memory.
-const maxBodyBytes = 32 << 20
 
 // ErrClosed is returned, possibly wrapped, by [Server.WaitFor] and
 // [Server.WaitForRuns] when the server is closed before the wait is over.
@@ -37,6 +34,7 @@ type Server struct {
 	ts        *httptest.Server
 	closing   chan struct{} // closed by Close, to end hanging requests
 	closeOnce sync.Once
+	cfg       config
 
 	mu        sync.Mutex
 	stats     Stats
@@ -60,7 +58,8 @@ type Stats struct {
 	// such as a client's retries after a lost response.
 	Duplicates int
 	// Rejected counts requests the server answered with a 4xx of its own
-	// (authentication, routing, validation), not those of injected faults.
+	// (authentication, routing, validation, body size, threads), not those
+	// of injected faults.
 	Rejected int
 	// Faults counts requests that met an injected fault: failed with a
 	// status, dropped, answered and lost, or hung.
@@ -98,6 +97,7 @@ func newServer(opts []Option) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
+		cfg:     cfg,
 		APIKey:  cfg.apiKey,
 		closing: make(chan struct{}),
 		changed: make(chan struct{}),
@@ -208,7 +208,7 @@ func (s *Server) WaitFor(ctx context.Context, cond func(Stats) bool) error {
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	// Read the body before anything waits: net/http notices that a client
 	// went away, and cancels r.Context, only once the body is consumed.
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(s.cfg.maxBody)))
 	if err != nil {
 		// A body that cannot be read is the client's fault: it is
 		// counted and rejected without consuming an injected fault.
@@ -216,11 +216,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.stats.Requests++
 		s.notifyLocked()
 		s.mu.Unlock()
-		status := http.StatusBadRequest
+		status, msg := http.StatusBadRequest, fmt.Sprintf("reading request body: %v", err)
 		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
 			status = http.StatusRequestEntityTooLarge
+			msg = fmt.Sprintf("request body larger than the limit of %d bytes", s.cfg.maxBody)
+			if r.ContentLength > 0 {
+				msg = fmt.Sprintf("request body of %d bytes is larger than the limit of %d bytes", r.ContentLength, s.cfg.maxBody)
+			}
 		}
-		s.reject(w, status, fmt.Sprintf("reading request body: %v", err))
+		s.reject(w, status, msg)
 		return
 	}
 	a := s.admit()
@@ -232,15 +236,52 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case f.drop:
 		dropConnection(w)
 	case f.status != 0:
+		w.Header().Set(FaultHeader, "status")
 		if f.retryAfter != "" {
 			w.Header().Set("Retry-After", f.retryAfter)
+		}
+		if f.status >= 300 && f.status < 400 {
+			loc := f.location
+			if loc == "" {
+				// The move of an http API to https on the same host.
+				loc = "https://" + r.Host + r.URL.RequestURI()
+			}
+			w.Header().Set("Location", loc)
+			w.Header().Set(FaultHeader, "redirect")
 		}
 		writeMessage(w, f.status, fmt.Sprintf("gentracetest: injected %d", f.status))
 	case f.lose:
 		s.route(httptest.NewRecorder(), r, body)
 		dropConnection(w)
+	case f.slow > 0:
+		s.serveSlowly(w, r, body, f.slow)
 	default:
 		s.route(w, r, body)
+	}
+}
+
+// serveSlowly handles the request, then sends the answer's header at once
+// and its body only after d, as a server whose answer crawls would. A
+// request whose client gives up first, or still waiting at Close, has its
+// connection dropped; it was processed all the same.
+func (s *Server) serveSlowly(w http.ResponseWriter, r *http.Request, body []byte, d time.Duration) {
+	rec := httptest.NewRecorder()
+	s.route(rec, r, body)
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.Header().Set(FaultHeader, "slow-body")
+	w.WriteHeader(rec.Code)
+	_ = http.NewResponseController(w).Flush()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		_, _ = w.Write(rec.Body.Bytes())
+	case <-r.Context().Done():
+		dropConnection(w)
+	case <-s.closing:
+		dropConnection(w)
 	}
 }
 

@@ -3,6 +3,7 @@ package gentracetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -118,12 +119,29 @@ func TestRouting(t *testing.T) {
 
 func TestBodyTooLarge(t *testing.T) {
 	t.Parallel()
-	srv := Start(t)
-	body := make([]byte, maxBodyBytes+1)
-	r := postRun(t, srv, body)
-	wantStatus(t, r, http.StatusRequestEntityTooLarge, "request body too large")
-	if st := srv.Stats(); st.Requests != 1 || st.Rejected != 1 {
-		t.Errorf("Stats() = %+v", st)
+	for _, tc := range []struct {
+		name  string
+		opts  []Option
+		limit int
+	}{
+		{"default limit", nil, DefaultMaxBodyBytes},
+		{"WithMaxBodyBytes", []Option{WithMaxBodyBytes(1000)}, 1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := Start(t, tc.opts...)
+			r := postRun(t, srv, make([]byte, tc.limit+1))
+			wantStatus(t, r, http.StatusRequestEntityTooLarge,
+				fmt.Sprintf("request body of %d bytes is larger than the limit of %d bytes", tc.limit+1, tc.limit))
+			if st := srv.Stats(); st.Requests != 1 || st.Rejected != 1 {
+				t.Errorf("Stats() = %+v", st)
+			}
+		})
+	}
+	for _, n := range []int{0, -1, DefaultMaxBodyBytes + 1} {
+		if _, err := newServer([]Option{WithMaxBodyBytes(n)}); err == nil {
+			t.Errorf("WithMaxBodyBytes(%d) accepted", n)
+		}
 	}
 }
 

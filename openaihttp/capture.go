@@ -466,6 +466,8 @@ func (c *capture) record() {
 		Platform:     c.platform,
 		Attributes:   c.attrs,
 		Complete:     c.complete,
+		// The step keeps the bodies until it is completed and encoded.
+		SizeHint: int64(len(c.request) + len(c.resp) + len(c.tail)),
 	}
 	if c.call != nil {
 		s.Metadata = c.call.Metadata

@@ -3,6 +3,8 @@ package delivery
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,21 +16,58 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func job(id string) Job {
-	return Job{ID: id, Encode: func() ([]byte, error) { return []byte(id), nil }}
+// reports collects what a queue reports.
+type reports struct {
+	mu   sync.Mutex
+	errs map[string][]error
+}
+
+func (r *reports) add(id string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.errs == nil {
+		r.errs = map[string][]error{}
+	}
+	r.errs[id] = append(r.errs[id], err)
+}
+
+func (r *reports) of(id string) []error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]error(nil), r.errs[id]...)
+}
+
+func job(id string, do func(ctx context.Context) error) Job {
+	return Job{ID: id, Do: do}
+}
+
+func ok(context.Context) error { return nil }
+
+// blockUntilDone is a job's work that ends only with its context.
+func blockUntilDone(ctx context.Context) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func checkInvariant(t *testing.T, s Stats) {
+	t.Helper()
+	if s.Submitted != s.Delivered+s.Failed+s.Dropped+uint64(s.Pending) {
+		t.Errorf("stats %+v: Submitted != Delivered + Failed + Dropped + Pending", s)
+	}
 }
 
 func TestDeliversEveryJobOnce(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[string]int{}
-	q := New(Config{Size: 100, Workers: 4, Send: func(_ context.Context, id string, body []byte) error {
-		mu.Lock()
-		seen[string(body)]++
-		mu.Unlock()
-		return nil
-	}})
+	q := New(Config{Size: 100, Workers: 4})
 	for i := range 100 {
-		if err := q.Enqueue(job(string(rune('A' + i)))); err != nil {
+		id := fmt.Sprint(i)
+		if _, err := q.Enqueue(job(id, func(context.Context) error {
+			mu.Lock()
+			seen[id]++
+			mu.Unlock()
+			return nil
+		})); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -43,7 +82,7 @@ func TestDeliversEveryJobOnce(t *testing.T) {
 			t.Errorf("job %q delivered %d times", k, n)
 		}
 	}
-	if s := q.Stats(); s.Enqueued != 100 || s.Delivered != 100 || s.Pending != 0 {
+	if s := q.Stats(); s.Submitted != 100 || s.Delivered != 100 || s.Pending != 0 || s.Bytes != 0 {
 		t.Errorf("stats = %+v", s)
 	}
 	if err := q.Shutdown(context.Background()); err != nil {
@@ -53,51 +92,101 @@ func TestDeliversEveryJobOnce(t *testing.T) {
 
 func TestFullQueueDropsAndCounts(t *testing.T) {
 	release := make(chan struct{})
-	q := New(Config{Size: 2, Workers: 1, Send: func(ctx context.Context, _ string, _ []byte) error {
+	q := New(Config{Size: 2, Workers: 1})
+	defer q.Shutdown(context.Background())
+	wait := func(ctx context.Context) error {
 		select {
 		case <-release:
 		case <-ctx.Done():
 		}
 		return nil
-	}})
-	defer q.Shutdown(context.Background())
+	}
 	// One job in the worker, two queued; the rest do not fit.
 	var full int
 	for i := range 10 {
-		if err := q.Enqueue(job(string(rune('a' + i)))); errors.Is(err, ErrFull) {
+		if _, err := q.Enqueue(job(fmt.Sprint(i), wait)); errors.Is(err, ErrFull) {
 			full++
 		}
 	}
 	if full < 7 {
 		t.Errorf("%d of 10 refused as full, want at least 7", full)
 	}
-	if got := q.Stats().Dropped; got != uint64(full) {
-		t.Errorf("Dropped = %d, want %d", got, full)
+	s := q.Stats()
+	if s.Dropped != uint64(full) || s.Submitted != 10 {
+		t.Errorf("stats %+v, want Dropped = %d and Submitted = 10", s, full)
+	}
+	checkInvariant(t, s)
+	close(release)
+	if err := q.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	checkInvariant(t, q.Stats())
+}
+
+func TestBytesBound(t *testing.T) {
+	release := make(chan struct{})
+	q := New(Config{Size: 100, MaxBytes: 1000, Workers: 1})
+	defer q.Shutdown(context.Background())
+	hold := func(ctx context.Context) error {
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}
+	sized := func(id string, size int64) Job {
+		return Job{ID: id, Size: size, Do: hold}
+	}
+	// The job in flight counts as well as the waiting ones.
+	for i, size := range []int64{400, 400, 200} {
+		if _, err := q.Enqueue(sized(fmt.Sprint(i), size)); err != nil {
+			t.Fatalf("job %d of %d bytes: %v", i, size, err)
+		}
+	}
+	_, err := q.Enqueue(sized("one too many", 1))
+	if !errors.Is(err, ErrFull) {
+		t.Fatalf("Enqueue past the byte bound = %v, want ErrFull", err)
+	}
+	if s := q.Stats(); s.Bytes != 1000 || s.Dropped != 1 || s.Pending != 3 {
+		t.Errorf("stats = %+v", s)
 	}
 	close(release)
 	if err := q.Flush(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	// Room again once the jobs ended.
+	if _, err := q.Enqueue(Job{ID: "later", Size: 1000, Do: ok}); err != nil {
+		t.Errorf("Enqueue after the queue drained = %v", err)
+	}
+	if err := q.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s := q.Stats(); s.Bytes != 0 {
+		t.Errorf("Bytes = %d after every job ended", s.Bytes)
 	}
 }
 
 func TestFlushWaitsOnlyForEarlierJobs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		gate := map[string]chan struct{}{"first": make(chan struct{}), "later": make(chan struct{})}
-		q := New(Config{Size: 10, Workers: 2, Send: func(ctx context.Context, id string, _ []byte) error {
-			select {
-			case <-gate[id]:
-			case <-ctx.Done():
-			}
-			return nil
-		}})
+		q := New(Config{Size: 10, Workers: 2})
 		defer q.Shutdown(context.Background())
-		if err := q.Enqueue(job("first")); err != nil {
+		gated := func(id string) Job {
+			return job(id, func(ctx context.Context) error {
+				select {
+				case <-gate[id]:
+				case <-ctx.Done():
+				}
+				return nil
+			})
+		}
+		if _, err := q.Enqueue(gated("first")); err != nil {
 			t.Fatal(err)
 		}
 		flushed := make(chan error, 1)
 		go func() { flushed <- q.Flush(context.Background()) }()
 		synctest.Wait() // Flush is waiting
-		if err := q.Enqueue(job("later")); err != nil {
+		if _, err := q.Enqueue(gated("later")); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()
@@ -121,73 +210,311 @@ func TestFlushWaitsOnlyForEarlierJobs(t *testing.T) {
 }
 
 func TestFlushHonoursContext(t *testing.T) {
-	q := New(Config{Size: 1, Workers: 1, Send: func(ctx context.Context, _ string, _ []byte) error {
-		<-ctx.Done()
-		return ctx.Err()
-	}})
-	if err := q.Enqueue(job("hang")); err != nil {
+	synctest.Test(t, func(t *testing.T) {
+		q := New(Config{Size: 1, Workers: 1})
+		if _, err := q.Enqueue(job("hang", blockUntilDone)); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		if err := q.Flush(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Flush = %v, want deadline exceeded", err)
+		}
+		sctx, scancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer scancel()
+		if err := q.Shutdown(sctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Shutdown = %v, want deadline exceeded", err)
+		}
+		if s := q.Stats(); s.Dropped != 1 || s.Pending != 0 {
+			t.Errorf("stats after cut-short shutdown = %+v", s)
+		}
+	})
+}
+
+// Jobs cut short or never started at Shutdown's deadline end with an error
+// wrapping ErrClosed, never the workers' context.Canceled; their waiters
+// hear it, the others are reported; a Flush waiting for them returns
+// ErrClosed.
+func TestShutdownDropsQueuedAndAnswersWaiters(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var rep reports
+		q := New(Config{Size: 10, Workers: 1, Report: rep.add})
+		_, _ = q.Enqueue(job("in flight", blockUntilDone))
+		wait, _ := q.Enqueue(Job{ID: "waited", Do: ok, Wait: true})
+		_, _ = q.Enqueue(job("queued", ok))
+		synctest.Wait()
+		flushed := make(chan error, 1)
+		go func() { flushed <- q.Flush(context.Background()) }()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+		defer cancel()
+		if err := q.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Shutdown = %v", err)
+		}
+		if err := wait(context.Background()); !errors.Is(err, ErrClosed) || errors.Is(err, context.Canceled) {
+			t.Errorf("waiter got %v, want ErrClosed and not context.Canceled", err)
+		}
+		if err := <-flushed; !errors.Is(err, ErrClosed) {
+			t.Errorf("Flush during a cut-short Shutdown = %v, want ErrClosed", err)
+		}
+		if s := q.Stats(); s.Dropped != 3 || s.Pending != 0 {
+			t.Errorf("stats = %+v, want 3 dropped", s)
+		}
+		checkInvariant(t, q.Stats())
+		for _, id := range []string{"in flight", "queued"} {
+			errs := rep.of(id)
+			if len(errs) != 1 || !errors.Is(errs[0], ErrClosed) || errors.Is(errs[0], context.Canceled) {
+				t.Errorf("reports for %q = %v, want one ErrClosed", id, errs)
+			}
+		}
+		if got := rep.of("waited"); len(got) != 0 {
+			t.Errorf("the waited job was also reported: %v", got)
+		}
+		if err := q.Shutdown(context.Background()); err != nil {
+			t.Errorf("second Shutdown = %v, want nil", err)
+		}
+		if _, err := q.Enqueue(job("late", ok)); !errors.Is(err, ErrClosed) {
+			t.Errorf("Enqueue after Shutdown = %v", err)
+		}
+		if err := q.Flush(context.Background()); !errors.Is(err, ErrClosed) {
+			t.Errorf("Flush after Shutdown = %v", err)
+		}
+	})
+}
+
+// A waiter that gives up hands the job's later failure to Report; a waiter
+// that stays gets it, and Report does not.
+func TestAbandonedWaiterFailureIsReported(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var rep reports
+		q := New(Config{Size: 10, Workers: 2, Report: rep.add})
+		defer q.Shutdown(context.Background())
+		release := make(chan struct{})
+		boom := errors.New("refused")
+		failLater := func(context.Context) error { <-release; return boom }
+		gaveUp, _ := q.Enqueue(Job{ID: "abandoned", Do: failLater, Wait: true})
+		stayed, _ := q.Enqueue(Job{ID: "awaited", Do: failLater, Wait: true})
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := gaveUp(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("waiter = %v, want its context's error", err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- stayed(context.Background()) }()
+		close(release)
+		if err := <-done; !errors.Is(err, boom) {
+			t.Errorf("staying waiter = %v", err)
+		}
+		if err := q.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got := rep.of("abandoned"); len(got) != 1 || !errors.Is(got[0], boom) {
+			t.Errorf("reports for the abandoned job = %v, want its failure once", got)
+		}
+		if got := rep.of("awaited"); len(got) != 0 {
+			t.Errorf("reports for the awaited job = %v, want none", got)
+		}
+	})
+}
+
+// A job naming a pending job in After starts only once that one ended
+// delivered.
+func TestAfterWaitsForParent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		q := New(Config{Size: 10, Workers: 4})
+		defer q.Shutdown(context.Background())
+		release := make(chan struct{})
+		var parentDone, childStarted atomic.Bool
+		_, _ = q.Enqueue(job("parent", func(context.Context) error {
+			<-release
+			parentDone.Store(true)
+			return nil
+		}))
+		_, _ = q.Enqueue(Job{ID: "child", After: "parent", Do: func(context.Context) error {
+			if !parentDone.Load() {
+				t.Error("child started before its parent ended")
+			}
+			childStarted.Store(true)
+			return nil
+		}})
+		_, _ = q.Enqueue(Job{ID: "stranger", After: "not pending", Do: ok})
+		synctest.Wait()
+		if childStarted.Load() {
+			t.Fatal("child started while its parent is in flight")
+		}
+		if s := q.Stats(); s.Delivered != 1 || s.Pending != 2 {
+			t.Errorf("stats %+v: want the job naming no pending job delivered at once", s)
+		}
+		close(release)
+		if err := q.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if !childStarted.Load() {
+			t.Error("child never started")
+		}
+	})
+}
+
+// A parent that fails releases its children, which are reported and run.
+func TestFailedParentReleasesChildren(t *testing.T) {
+	var rep reports
+	q := New(Config{Size: 10, Workers: 2, Report: rep.add})
+	defer q.Shutdown(context.Background())
+	release := make(chan struct{})
+	boom := errors.New("400")
+	_, _ = q.Enqueue(job("parent", func(context.Context) error { <-release; return boom }))
+	var ran atomic.Int32
+	for _, id := range []string{"a", "b"} {
+		_, _ = q.Enqueue(Job{ID: id, After: "parent", Do: func(context.Context) error { ran.Add(1); return nil }})
+	}
+	close(release)
+	if err := q.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	if err := q.Flush(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Flush = %v, want deadline exceeded", err)
+	if ran.Load() != 2 {
+		t.Errorf("%d children ran, want 2", ran.Load())
 	}
-	sctx, scancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer scancel()
-	if err := q.Shutdown(sctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Shutdown = %v, want deadline exceeded", err)
+	for _, id := range []string{"a", "b"} {
+		errs := rep.of(id)
+		var ae *AfterError
+		if len(errs) != 1 || !errors.As(errs[0], &ae) || ae.After != "parent" || ae.Outcome != Failed || !errors.Is(errs[0], boom) {
+			t.Errorf("reports for %s = %v, want one *AfterError naming the failed parent", id, errs)
+		}
 	}
-	if s := q.Stats(); s.Dropped != 1 || s.Pending != 0 {
-		t.Errorf("stats after cut-short shutdown = %+v", s)
+	if s := q.Stats(); s.Failed != 1 || s.Delivered != 2 {
+		t.Errorf("stats = %+v", s)
 	}
 }
 
-func TestShutdownDropsQueuedAndAnswersWaiters(t *testing.T) {
-	q := New(Config{Size: 10, Workers: 1, Send: func(ctx context.Context, _ string, _ []byte) error {
-		<-ctx.Done()
-		return ctx.Err()
-	}})
-	var reported atomic.Int32
-	q.cfg.OnError = func(string, error) { reported.Add(1) }
-	done := make(chan error, 1)
-	_ = q.Enqueue(job("in flight"))
-	_ = q.Enqueue(Job{ID: "waited", Encode: func() ([]byte, error) { return nil, nil }, Done: done})
-	_ = q.Enqueue(job("queued"))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+// Many threads of several turns, enqueued concurrently, each turn naming
+// the one before: every turn starts after the one before it ended, and
+// nothing is left behind.
+func TestThreadsKeepTheirOrder(t *testing.T) {
+	const threads, turns = 200, 5
+	q := New(Config{Size: threads * turns, Workers: 8})
+	defer q.Shutdown(context.Background())
+	var mu sync.Mutex
+	ended := map[string]bool{}
+	var wg sync.WaitGroup
+	for th := range threads {
+		wg.Go(func() {
+			prev := ""
+			for turn := range turns {
+				id := fmt.Sprintf("%d/%d", th, turn)
+				parent := prev
+				_, err := q.Enqueue(Job{ID: id, After: parent, Do: func(context.Context) error {
+					mu.Lock()
+					ok := parent == "" || ended[parent]
+					mu.Unlock()
+					if !ok {
+						t.Errorf("%s started before %s ended", id, parent)
+					}
+					if rand.N(4) == 0 {
+						time.Sleep(time.Duration(rand.N(100)) * time.Microsecond) // let others overtake
+					}
+					mu.Lock()
+					ended[id] = true
+					mu.Unlock()
+					return nil
+				}})
+				if err != nil {
+					t.Error(err)
+				}
+				prev = id
+			}
+		})
+	}
+	wg.Wait()
+	if err := q.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(ended) != threads*turns {
+		t.Errorf("%d jobs ended, want %d", len(ended), threads*turns)
+	}
+}
+
+// Under a mix of outcomes, concurrent enqueues and a Shutdown that cuts
+// work short, every Stats snapshot accounts for every submitted job, and
+// every job ends exactly once.
+func TestStatsAccountForEveryJob(t *testing.T) {
+	var rep reports
+	q := New(Config{Size: 50, MaxBytes: 20_000, Workers: 4, Report: rep.add})
+	var finished sync.Map
+	var twice atomic.Int32
+	stopWatch := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		for {
+			select {
+			case <-stopWatch:
+				return
+			default:
+				checkInvariant(t, q.Stats())
+			}
+		}
+	}()
+	var refused atomic.Uint64
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				id := fmt.Sprintf("%d-%d", g, i)
+				j := Job{ID: id, Size: int64(rand.N(500)), Finished: func(Outcome, error) {
+					if _, again := finished.LoadOrStore(id, true); again {
+						twice.Add(1)
+					}
+				}}
+				switch i % 4 {
+				case 0:
+					j.Do = ok
+				case 1:
+					j.Do = func(context.Context) error { return errors.New("no") }
+				case 2:
+					j.Do = func(ctx context.Context) error {
+						select {
+						case <-time.After(time.Duration(rand.N(200)) * time.Microsecond):
+							return nil
+						case <-ctx.Done():
+							return ctx.Err()
+						}
+					}
+				default:
+					j.After = fmt.Sprintf("%d-%d", g, i-1)
+					j.Do = ok
+				}
+				if _, err := q.Enqueue(j); errors.Is(err, ErrFull) {
+					refused.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel()
 	_ = q.Shutdown(ctx)
-	if err := <-done; err == nil {
-		t.Error("waiter got nil for a job that was never delivered")
+	close(stopWatch)
+	<-watched
+	s := q.Stats()
+	checkInvariant(t, s)
+	if s.Submitted != 1600 || s.Pending != 0 || s.Bytes != 0 {
+		t.Errorf("stats after Shutdown = %+v, want 1600 submitted and nothing pending", s)
 	}
-	if s := q.Stats(); s.Dropped != 3 {
-		t.Errorf("Dropped = %d, want 3", s.Dropped)
-	}
-	if reported.Load() != 2 {
-		t.Errorf("OnError called %d times, want 2 (the waited job goes to its waiter)", reported.Load())
-	}
-	if err := q.Shutdown(context.Background()); err != nil {
-		t.Errorf("second Shutdown = %v, want nil", err)
-	}
-	if err := q.Enqueue(job("late")); !errors.Is(err, ErrClosed) {
-		t.Errorf("Enqueue after Shutdown = %v", err)
-	}
-	if err := q.Flush(context.Background()); !errors.Is(err, ErrClosed) {
-		t.Errorf("Flush after Shutdown = %v", err)
+	n := 0
+	finished.Range(func(any, any) bool { n++; return true })
+	// Jobs refused by Enqueue never start, so never reach Finished; every
+	// other job reaches it exactly once.
+	if uint64(n)+refused.Load() != s.Delivered+s.Failed+s.Dropped || twice.Load() != 0 {
+		t.Errorf("%d jobs ended (%d twice), %d refused; stats %+v", n, twice.Load(), refused.Load(), s)
 	}
 }
 
-func TestEncodeErrorFails(t *testing.T) {
-	q := New(Config{Size: 1, Workers: 1, Send: func(context.Context, string, []byte) error { return nil }})
+func TestPanicFreeZeroConfig(t *testing.T) {
+	q := New(Config{})
 	defer q.Shutdown(context.Background())
-	done := make(chan error, 1)
-	boom := errors.New("boom")
-	_ = q.Enqueue(Job{ID: "x", Encode: func() ([]byte, error) { return nil, boom }, Done: done})
-	if err := <-done; !errors.Is(err, boom) {
-		t.Errorf("Done = %v", err)
+	if _, err := q.Enqueue(job("x", ok)); err != nil {
+		t.Fatal(err)
 	}
-	_ = q.Flush(context.Background())
-	if s := q.Stats(); s.Failed != 1 {
-		t.Errorf("Failed = %d", s.Failed)
+	if err := q.Flush(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

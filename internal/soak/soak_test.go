@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -62,22 +64,41 @@ const (
 	// collected, up to as much again as the live heap (GOGC=100).
 	heapFixed  = 96 << 20
 	heapPerRun = 32 << 10
+	// heapPerLargeRun is what a run with a large input adds: the input,
+	// its snapshot in the run, the body truncated to the cap, the backend's
+	// copy and decoded form, and garbage of the same order.
+	heapPerLargeRun = 6 * largeBytes
 )
 
 // faults are what the backend does to requests at random: 30% answered 500,
-// 5% dropped without an answer, 2% answered 429 with "Retry-After: 1" and
-// 2% stored but the answer lost, so that the client's retry is a duplicate
-// the backend must not store twice.
+// 5% dropped without an answer, 2% answered 429 with "Retry-After: 1", 2%
+// stored but the answer lost, so that the client's retry is a duplicate the
+// backend must not store twice, 2% answered slowly (the body 50ms after the
+// header), 0.5% redirected to https on the same host and 0.5% answered 413.
+// A redirect or a 413 is a refusal: the run fails for good, without a
+// retry, and must be reported.
 func faults(seed int64) gentracetest.Faults {
 	return gentracetest.Faults{
-		Seed:         seed,
-		ServerError:  0.30,
-		Drop:         0.05,
-		RateLimit:    0.02,
-		RetryAfter:   "1",
-		LoseResponse: 0.02,
+		Seed:          seed,
+		ServerError:   0.30,
+		Drop:          0.05,
+		RateLimit:     0.02,
+		RetryAfter:    "1",
+		LoseResponse:  0.02,
+		SlowBody:      0.02,
+		SlowBodyDelay: 50 * time.Millisecond,
+		Redirect:      0.005,
+		TooLarge:      0.005,
 	}
 }
+
+// Every largeEvery-th run carries an input of largeBytes, far above the
+// run cap (and the backend's body limit, which equals the cap): the SDK
+// must truncate it so that the backend takes it.
+const (
+	largeEvery = 100
+	largeBytes = 1_500_000
+)
 
 func TestSoak(t *testing.T) {
 	n := *runsFlag
@@ -96,7 +117,7 @@ func TestSoak(t *testing.T) {
 
 	oa := openaitest.NewServer(openaitest.WithoutRecording())
 	defer oa.Close()
-	gt := gentracetest.Start(t)
+	gt := gentracetest.Start(t, gentracetest.WithMaxBodyBytes(gentrace.DefaultMaxRunBytes))
 	if err := gt.SetFaults(faults(*seedFlag)); err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +130,7 @@ func TestSoak(t *testing.T) {
 		gentrace.WithBaseURL(gt.URL),
 		gentrace.WithHTTPClient(&http.Client{Transport: capture, Timeout: 10 * time.Second}),
 		gentrace.WithQueueSize(n),
+		gentrace.WithQueueBytes(int64(n)*gentrace.DefaultMaxRunBytes),
 		gentrace.WithWorkers(workers),
 		gentrace.WithRetry(maxRetries, retryWaitMin, retryWaitMax),
 		gentrace.WithLogger(slog.New(logs)),
@@ -191,7 +213,7 @@ func TestSoak(t *testing.T) {
 	}
 
 	cs, ss := gc.Stats(), gt.Stats()
-	attempts, mismatched := capture.totals()
+	attempts, mismatched, faultKinds := capture.totals()
 	runs := gt.Runs()
 	bodyBytes := 0
 	for _, run := range runs {
@@ -204,13 +226,62 @@ func TestSoak(t *testing.T) {
 	t.Logf("outage: %v from %d stored runs, %d requests refused meanwhile", out.lasted.Round(time.Millisecond), out.storedAtStart, out.faulted)
 	t.Logf("backend: %d requests, %d faults injected (outage included), %d duplicates answered, %d rejected", ss.Requests, ss.Faults, ss.Duplicates, ss.Rejected)
 	t.Logf("client: %+v; %d POST attempts", cs, attempts)
-	t.Logf("peak heap in use: %.1f MiB (bound %.1f MiB)", mib(peak), mib(heapFixed+uint64(n)*heapPerRun))
+	large := uint64((n + largeEvery - 1 - largeEvery/2) / largeEvery)
+	bound := heapFixed + uint64(n)*heapPerRun + large*heapPerLargeRun
+	t.Logf("peak heap in use: %.1f MiB (bound %.1f MiB)", mib(peak), mib(bound))
 	t.Logf("live heap: %.1f MiB when submission ended (%d runs pending in the client, %d stored by the backend), %.1f MiB once all were delivered",
 		mib(liveAtSubmitEnd), atSubmitEnd.Pending, storedAtSubmitEnd, mib(liveHeap()))
 
-	// Every run was stored exactly once, and nothing else was.
-	if len(runs) != n || ss.Stored != n {
-		t.Errorf("backend stored %d runs (Runs() has %d); want %d", ss.Stored, len(runs), n)
+	// A run refused for good (a redirect, a 413) is reported once, and
+	// naming it; nothing else is reported.
+	refused := map[string]int{}
+	for _, err := range bgErrors.all() {
+		apiErr, ok := errors.AsType[*gentrace.APIError](err)
+		id, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "gentrace: run "), " ")
+		if !ok || (apiErr.StatusCode != http.StatusTemporaryRedirect && apiErr.StatusCode != http.StatusRequestEntityTooLarge) {
+			t.Errorf("background error other than a refusal: %v", err)
+			continue
+		}
+		if _, submitted := want[id]; !submitted {
+			t.Errorf("refusal of a run never submitted: %v", err)
+		}
+		refused[id]++
+	}
+	for id, times := range refused {
+		if times != 1 {
+			t.Errorf("run %s reported %d times", id, times)
+		}
+	}
+	// Lost: a run neither stored nor reported. A refused run is not stored,
+	// unless an earlier attempt's answer was lost after storing it.
+	stored := make(map[string]bool, len(runs))
+	for _, run := range runs {
+		stored[run.ID] = true
+	}
+	lost, refusedStored := 0, 0
+	for id := range want {
+		switch {
+		case stored[id] && refused[id] > 0:
+			refusedStored++
+		case !stored[id] && refused[id] == 0:
+			lost++
+			if lost <= 5 {
+				t.Errorf("run %s lost: neither stored nor reported", id)
+			}
+		}
+	}
+	t.Logf("faults by kind in answers: %v; %d runs refused for good (redirect or 413) and reported, %d of them stored by an earlier attempt; %d lost, %d duplicates stored",
+		faultKinds, len(refused), refusedStored, lost, len(runs)-len(stored))
+	if lost != 0 {
+		t.Errorf("%d runs lost", lost)
+	}
+	// Every run not refused was stored exactly once, and nothing else was.
+	if len(runs) != len(stored) {
+		t.Errorf("backend holds %d runs for %d distinct IDs", len(runs), len(stored))
+	}
+	if len(runs) != ss.Stored || len(stored) != n-len(refused)+refusedStored {
+		t.Errorf("backend stored %d runs (Runs() has %d); want %d submitted - %d refused + %d stored before their refusal",
+			ss.Stored, len(runs), n, len(refused), refusedStored)
 	}
 	seen := make(map[string]bool, n)
 	for _, run := range runs {
@@ -236,16 +307,17 @@ func TestSoak(t *testing.T) {
 			t.Errorf("run %s: stored body (%d bytes) differs from the %d bytes the client sent", run.ID, len(run.Body), c.size)
 		}
 	}
-	if len(seen) != n {
-		t.Errorf("%d of %d submitted runs were stored", len(seen), n)
+	if len(seen)+len(refused)-refusedStored != n {
+		t.Errorf("%d of %d submitted runs were stored and %d refused", len(seen), n, len(refused))
 	}
 	if mismatched > 0 {
 		t.Errorf("%d runs were sent with different bodies on different attempts", mismatched)
 	}
 
 	// The client's counters agree with what happened.
-	if cs.Submitted != uint64(n) || cs.Delivered != uint64(n) || cs.Failed != 0 || cs.Dropped != 0 || cs.Pending != 0 {
-		t.Errorf("client stats %+v; want Submitted = Delivered = %d, Failed = Dropped = Pending = 0", cs, n)
+	if cs.Submitted != uint64(n) || cs.Delivered != uint64(n-len(refused)) || cs.Failed != uint64(len(refused)) || cs.Dropped != 0 || cs.Pending != 0 {
+		t.Errorf("client stats %+v; want Submitted = %d, Delivered = %d, Failed = %d (refused), Dropped = Pending = 0",
+			cs, n, n-len(refused), len(refused))
 	}
 	// Every attempt goes through the captor once (net/http's own retries
 	// happen below it, only for requests that never reached the server),
@@ -255,23 +327,26 @@ func TestSoak(t *testing.T) {
 		t.Errorf("%d POST attempts for %d runs and %d retries; want runs + retries", attempts, n, cs.Retried)
 	}
 	// Every request the backend faulted (status, drop, lost answer, outage)
-	// reached it as an attempt the client saw fail, and a run that failed
-	// an attempt was retried (none failed for good), so no slack is needed:
-	// Retried can exceed Faults only by failures the backend did not see,
-	// such as a connection that broke before the request arrived.
-	if cs.Retried == 0 || cs.Retried < uint64(ss.Faults) {
-		t.Errorf("client retried %d times; backend injected %d faults", cs.Retried, ss.Faults)
+	// reached it as an attempt the client saw fail and retried, except the
+	// refusals (a redirect or a 413: not retried, the run failed) and the
+	// slow bodies (which succeed, late). So Retried + refusals + slow
+	// bodies >= Faults; Retried can exceed that only by failures the
+	// backend did not see, such as a connection that broke before the
+	// request arrived.
+	if cs.Retried == 0 || cs.Retried+uint64(len(refused))+uint64(faultKinds["slow-body"]) < uint64(ss.Faults) {
+		t.Errorf("client retried %d times, %d runs refused, %d slow bodies; backend injected %d faults",
+			cs.Retried, len(refused), faultKinds["slow-body"], ss.Faults)
+	}
+	if faultKinds["redirect"] == 0 || faultKinds["slow-body"] == 0 {
+		t.Errorf("faults by kind %v: want redirects and slow bodies among them", faultKinds)
 	}
 	if ss.Rejected != 0 {
-		t.Errorf("backend rejected %d requests as malformed", ss.Rejected)
-	}
-	if errs := bgErrors.all(); len(errs) > 0 {
-		t.Errorf("%d background errors, first: %v", len(errs), errs[0])
+		t.Errorf("backend rejected %d requests as malformed or too large", ss.Rejected)
 	}
 	if count, first := logs.errors(); count > 0 {
 		t.Errorf("%d errors logged, first: %s", count, first)
 	}
-	if bound := heapFixed + uint64(n)*heapPerRun; peak > bound {
+	if peak > bound {
 		t.Errorf("peak heap in use %.1f MiB, above the bound of %.1f MiB for %d runs", mib(peak), mib(bound), n)
 	}
 }
@@ -281,6 +356,7 @@ type expectation struct {
 	index int
 	user  string
 	steps int
+	large bool // one step's input was above the run cap: it must arrive truncated
 }
 
 // submitted is what one submitting goroutine did.
@@ -339,6 +415,14 @@ func recordRun(ctx context.Context, p *gentrace.Pipeline, oc, exact *openai.Clie
 		return fmt.Errorf("Checkpoint: %w", err)
 	}
 	steps++
+	large := i%largeEvery == largeEvery/2
+	if large {
+		doc := strings.Repeat("A long document. ", largeBytes/17+1)
+		if err := r.Checkpoint(map[string]any{"document": doc}, map[string]any{"summary": "long"}); err != nil {
+			return fmt.Errorf("Checkpoint: %w", err)
+		}
+		steps++
+	}
 
 	begin := time.Now()
 	id, err := r.Submit(ctx)
@@ -349,7 +433,7 @@ func recordRun(ctx context.Context, p *gentrace.Pipeline, oc, exact *openai.Clie
 	if out.runs == nil {
 		out.runs = make(map[string]expectation)
 	}
-	out.runs[id] = expectation{index: i, user: user, steps: steps}
+	out.runs[id] = expectation{index: i, user: user, steps: steps, large: large}
 	out.latency = append(out.latency, took)
 	return nil
 }
@@ -388,6 +472,12 @@ func checkRun(t *testing.T, run gentracetest.Run, e expectation) {
 	for j, s := range run.StepRuns {
 		if s.Context.UserID != e.user {
 			t.Errorf("run %s step %d: user %q; want %q", run.ID, j, s.Context.UserID, e.user)
+		}
+	}
+	if e.large {
+		doc, _ := run.StepRuns[len(run.StepRuns)-1].Inputs["document"].(string)
+		if !strings.Contains(doc, "…[gentrace: truncated, ") || len(run.Body) > gentrace.DefaultMaxRunBytes {
+			t.Errorf("run %s: large input not truncated to the cap (body %d bytes): %.60q", run.ID, len(run.Body), doc)
 		}
 	}
 }
@@ -435,6 +525,7 @@ type captor struct {
 	mu       sync.Mutex
 	runs     map[string]*capture
 	attempts uint64
+	faults   map[string]int // answers by gentracetest.FaultHeader
 }
 
 type capture struct {
@@ -451,7 +542,8 @@ func newCaptor() *captor {
 			MaxIdleConnsPerHost: 2 * workers,
 			IdleConnTimeout:     30 * time.Second,
 		},
-		runs: make(map[string]*capture),
+		runs:   make(map[string]*capture),
+		faults: make(map[string]int),
 	}
 }
 
@@ -476,7 +568,15 @@ func (c *captor) RoundTrip(req *http.Request) (*http.Response, error) {
 	out.Body = io.NopCloser(bytes.NewReader(body))
 	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	out.ContentLength = int64(len(body))
-	return c.base.RoundTrip(out)
+	resp, err := c.base.RoundTrip(out)
+	if err == nil {
+		if kind := resp.Header.Get(gentracetest.FaultHeader); kind != "" {
+			c.mu.Lock()
+			c.faults[kind]++
+			c.mu.Unlock()
+		}
+	}
+	return resp, err
 }
 
 // CloseIdleConnections lets Client.Shutdown close the pooled connections.
@@ -508,9 +608,9 @@ func (c *captor) get(id string) (capture, bool) {
 	return *r, true
 }
 
-// totals returns the number of attempts and of runs whose attempts
-// carried different bodies.
-func (c *captor) totals() (attempts uint64, mismatched int) {
+// totals returns the number of attempts, of runs whose attempts carried
+// different bodies, and of answers by fault kind.
+func (c *captor) totals() (attempts uint64, mismatched int, faults map[string]int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, r := range c.runs {
@@ -518,7 +618,7 @@ func (c *captor) totals() (attempts uint64, mismatched int) {
 			mismatched++
 		}
 	}
-	return c.attempts, mismatched
+	return c.attempts, mismatched, maps.Clone(c.faults)
 }
 
 // heapSampler records the peak of runtime.MemStats.HeapInuse.
