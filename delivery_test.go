@@ -16,10 +16,10 @@ import (
 	"time"
 
 	"github.com/gentrace/gentrace-go/gentracetest"
-	"go.uber.org/goleak"
+	"github.com/gentrace/gentrace-go/internal/leakcheck"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // errorLog collects background errors.
 type errorLog struct {
@@ -537,7 +537,9 @@ func TestStatsAccountForEveryRunUnderFaults(t *testing.T) {
 	c := backendClient(t, srv, WithQueueSize(64), WithWorkers(2), WithRetry(2, time.Millisecond, 2*time.Millisecond))
 	stop := make(chan struct{})
 	var watch sync.WaitGroup
-	watch.Go(func() {
+	watch.Add(1)
+	go func() {
+		defer watch.Done()
 		for {
 			select {
 			case <-stop:
@@ -549,11 +551,13 @@ func TestStatsAccountForEveryRunUnderFaults(t *testing.T) {
 				return
 			}
 		}
-	})
+	}()
 	var submitted, full atomic.Uint64
 	var wg sync.WaitGroup
 	for range 8 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			p, _ := c.NewPipeline("faults")
 			for range 50 {
 				_, r, err := p.Start(context.Background(), RunContext{})
@@ -569,7 +573,7 @@ func TestStatsAccountForEveryRunUnderFaults(t *testing.T) {
 					t.Error(err)
 				}
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	if err := c.Flush(context.Background()); err != nil {
@@ -604,7 +608,9 @@ func TestThreadsAreDeliveredInOrder(t *testing.T) {
 	p, _ := c.NewPipeline("threads")
 	var wg sync.WaitGroup
 	for range threads {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			prev := ""
 			for turn := range turns {
 				_, r, err := p.Start(context.Background(), RunContext{PreviousRunID: prev})
@@ -621,7 +627,7 @@ func TestThreadsAreDeliveredInOrder(t *testing.T) {
 					return
 				}
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -784,7 +790,8 @@ func TestTooLargeAnswerNamesTheSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := r.Submit(context.Background(), WaitForServer())
-	apiErr, ok := errors.AsType[*APIError](err)
+	var apiErr *APIError
+	ok := errors.As(err, &apiErr)
 	if !ok || apiErr.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("Submit = %v, want a 413 *APIError", err)
 	}

@@ -418,7 +418,9 @@ func (c *Client) RunTest(ctx context.Context, pipelineSlug string, fn func(ctx c
 	var next, started atomic.Int64
 	var wg sync.WaitGroup
 	for range min(cfg.concurrency, len(cases)) {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
 				if i >= len(cases) {
@@ -427,7 +429,7 @@ func (c *Client) RunTest(ctx context.Context, pipelineSlug string, fn func(ctx c
 				started.Add(1)
 				runs[i] = runCase(ctx, cases[i], fn)
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {

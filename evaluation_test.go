@@ -621,7 +621,8 @@ func TestEvaluationServerErrors(t *testing.T) {
 				tc.prepare(srv)
 			}
 			err := tc.call(t.Context(), c, cases)
-			apiErr, ok := errors.AsType[*APIError](err)
+			var apiErr *APIError
+			ok := errors.As(err, &apiErr)
 			if !ok {
 				t.Fatalf("error = %v (%T), want an *APIError", err, err)
 			}
@@ -711,7 +712,7 @@ func TestSubmitTestResultNeverStoredTwice(t *testing.T) {
 			if got := errors.Is(err, ErrOutcomeUnknown); got != tc.unknown {
 				t.Errorf("errors.Is(%v, ErrOutcomeUnknown) = %v, want %v", err, got, tc.unknown)
 			}
-			if apiErr, ok := errors.AsType[*APIError](err); tc.status != 0 && (!ok || apiErr.StatusCode != tc.status) {
+			if apiErr := (*APIError)(nil); tc.status != 0 && (!errors.As(err, &apiErr) || apiErr.StatusCode != tc.status) {
 				t.Errorf("error %v, want an *APIError with status %d", err, tc.status)
 			}
 			if st := srv.Stats(); st.Requests != 1 || st.TestResults != tc.stored {
@@ -725,7 +726,7 @@ func TestSubmitTestResultWrongKey(t *testing.T) {
 	t.Parallel()
 	_, c, cases := startEval(t, WithAPIKey("not-the-key"))
 	_, err := c.SubmitTestResult(t.Context(), evalSlug, cases[:1], []map[string]any{{}})
-	if apiErr, ok := errors.AsType[*APIError](err); !ok || apiErr.StatusCode != http.StatusUnauthorized {
+	if apiErr := (*APIError)(nil); !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("error = %v, want a 401 *APIError", err)
 	}
 	if strings.Contains(err.Error(), "not-the-key") {

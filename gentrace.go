@@ -318,7 +318,7 @@ func (c *Client) memoryJob(run *runSnapshot) delivery.Job {
 // post sends a run's body.
 func (c *Client) post(ctx context.Context, body []byte) error {
 	err := c.transport.do(ctx, "POST", "/v1/run", body, nil)
-	if apiErr, ok := errors.AsType[*APIError](err); ok && apiErr.StatusCode == http.StatusRequestEntityTooLarge {
+	if apiErr := (*APIError)(nil); errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusRequestEntityTooLarge {
 		return fmt.Errorf("the server refused a body of %d bytes as too large (the SDK caps runs at %d bytes: lower it with WithMaxRunBytes): %w",
 			len(body), c.cfg.maxRunBytes, err)
 	}
@@ -389,7 +389,7 @@ func mayPass(err error) bool {
 	if errors.Is(err, ErrSpoolCorrupt) || errors.Is(err, fs.ErrNotExist) {
 		return false
 	}
-	if apiErr, ok := errors.AsType[*APIError](err); ok {
+	if apiErr := (*APIError)(nil); errors.As(err, &apiErr) {
 		return apiErr.Temporary()
 	}
 	return true
@@ -450,7 +450,7 @@ func (c *Client) observe(run *runSnapshot) {
 // Shutdown wraps ErrClientClosed (not the queue's internal error, nor
 // context.Canceled).
 func runError(id string, err error) error {
-	if ae, ok := errors.AsType[*delivery.AfterError](err); ok {
+	if ae := (*delivery.AfterError)(nil); errors.As(err, &ae) {
 		return fmt.Errorf("%w: run %s is sent although its previous run %s was %s: %v",
 			ErrPreviousRunNotDelivered, id, ae.After, ae.Outcome, publicError(ae.Err))
 	}
@@ -542,7 +542,11 @@ func (c *Client) Shutdown(ctx context.Context) error {
 	var obsErr error
 	var wg sync.WaitGroup
 	if c.observing != nil {
-		wg.Go(func() { obsErr = c.observing.Shutdown(ctx) })
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			obsErr = c.observing.Shutdown(ctx)
+		}()
 	}
 	err := c.queue.Shutdown(ctx)
 	wg.Wait()

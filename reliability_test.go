@@ -116,7 +116,9 @@ func TestDeadBackendSubmitNeverBlocksAndMemoryStaysBounded(t *testing.T) {
 	)
 	start := time.Now()
 	for g := range goroutines {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			var slowest time.Duration
 			full, ok := 0, 0
 			var errs []error
@@ -150,7 +152,7 @@ func TestDeadBackendSubmitNeverBlocksAndMemoryStaysBounded(t *testing.T) {
 			accepted += ok
 			failures = append(failures, errs...)
 			mu.Unlock()
-		})
+		}()
 	}
 	wg.Wait()
 	submitTime := time.Since(start)

@@ -246,7 +246,7 @@ func (t *transport) doOnce(ctx context.Context, method, path string, body []byte
 	if err == nil {
 		return nil
 	}
-	if apiErr, ok := errors.AsType[*APIError](err); ok {
+	if apiErr := (*APIError)(nil); errors.As(err, &apiErr) {
 		if apiErr.StatusCode < 500 || apiErr.StatusCode == http.StatusServiceUnavailable && apiErr.retryAfter {
 			return err // refused, or said it did not process it
 		}

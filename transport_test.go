@@ -132,7 +132,8 @@ func TestRunRedirectIsAnErrorNotRetried(t *testing.T) {
 			// The http API moved to https on the same host.
 			srv.RedirectNext(1, status, "")
 			_, err := submitOne(t, c, RunContext{}, WaitForServer())
-			apiErr, ok := errors.AsType[*APIError](err)
+			var apiErr *APIError
+			ok := errors.As(err, &apiErr)
 			wantLoc := "https://" + strings.TrimPrefix(srv.URL, "http://") + "/v1/run"
 			if !ok || apiErr.StatusCode != status || apiErr.Location != wantLoc || !strings.Contains(err.Error(), wantLoc) {
 				t.Fatalf("Submit = %v, want an *APIError %d naming %s", err, status, wantLoc)
@@ -205,7 +206,7 @@ func TestGetRedirects(t *testing.T) {
 				t.Fatalf("same-origin redirect: %v, %v", cases, err)
 			}
 			_, err = c.GetTestCases(context.Background(), "other")
-			if apiErr, ok := errors.AsType[*APIError](err); !ok || apiErr.StatusCode != http.StatusTemporaryRedirect || !strings.HasPrefix(apiErr.Location, other.URL) {
+			if apiErr := (*APIError)(nil); !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusTemporaryRedirect || !strings.HasPrefix(apiErr.Location, other.URL) {
 				t.Fatalf("cross-origin redirect: %v, want a 307 *APIError naming %s", err, other.URL)
 			}
 			if n := redirects.Load(); n != 2 {

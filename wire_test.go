@@ -79,7 +79,9 @@ func TestTransformNeverTouchesTheRunnersSteps(t *testing.T) {
 	// a concurrent map read and write, which -race (or the runtime) sees.
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Go(func() {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
 		for {
 			select {
 			case <-stop:
@@ -89,7 +91,7 @@ func TestTransformNeverTouchesTheRunnersSteps(t *testing.T) {
 				_ = r.Steps()
 			}
 		}
-	})
+	}()
 	id, err := r.Submit(context.Background(), WaitForServer())
 	close(stop)
 	wg.Wait()

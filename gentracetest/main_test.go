@@ -3,7 +3,7 @@ package gentracetest
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/gentrace/gentrace-go/internal/leakcheck"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { leakcheck.Main(m) }

@@ -352,7 +352,9 @@ func TestConcurrentRuns(t *testing.T) {
 	go func() { waited <- srv.WaitForRuns(t.Context(), workers*perWorker) }()
 	var wg sync.WaitGroup
 	for range workers {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			prev := ""
 			for range perWorker {
 				run := minimalRun()
@@ -372,7 +374,7 @@ func TestConcurrentRuns(t *testing.T) {
 				}
 				prev = run["id"].(string)
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	close(errs)

@@ -217,7 +217,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.notifyLocked()
 		s.mu.Unlock()
 		status, msg := http.StatusBadRequest, fmt.Sprintf("reading request body: %v", err)
-		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+		if target := (*http.MaxBytesError)(nil); errors.As(err, &target) {
 			status = http.StatusRequestEntityTooLarge
 			msg = fmt.Sprintf("request body larger than the limit of %d bytes", s.cfg.maxBody)
 			if r.ContentLength > 0 {

@@ -422,7 +422,9 @@ func TestDefaultConcurrent(t *testing.T) {
 	t.Parallel()
 	var wg sync.WaitGroup
 	for i := range 8 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			tab, err := Default().With(map[string]Price{fmt.Sprint("m", i): noCached(1, 1)})
 			if err != nil {
 				t.Error(err)
@@ -436,7 +438,7 @@ func TestDefaultConcurrent(t *testing.T) {
 					t.Error("added model not found")
 				}
 			}
-		})
+		}()
 	}
 	wg.Wait()
 }

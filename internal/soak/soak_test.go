@@ -23,11 +23,11 @@ import (
 
 	gentrace "github.com/gentrace/gentrace-go"
 	"github.com/gentrace/gentrace-go/gentracetest"
+	"github.com/gentrace/gentrace-go/internal/leakcheck"
 	"github.com/gentrace/gentrace-go/openai"
 	"github.com/gentrace/gentrace-go/openai/openaitest"
 	"github.com/gentrace/gentrace-go/openaihttp"
 	goopenai "github.com/sashabaranov/go-openai"
-	"go.uber.org/goleak"
 )
 
 var (
@@ -36,7 +36,7 @@ var (
 	seedFlag   = flag.Int64("soak.seed", 1, "seed of the backend's random faults")
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 const (
 	// submitters is how many goroutines record and submit runs.
@@ -167,7 +167,9 @@ func TestSoak(t *testing.T) {
 	results := make(chan submitted, submitters)
 	var wg sync.WaitGroup
 	for range submitters {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			var mine submitted
 			for i := range jobs {
 				if ctx.Err() != nil {
@@ -179,7 +181,7 @@ func TestSoak(t *testing.T) {
 				}
 			}
 			results <- mine
-		})
+		}()
 	}
 	for i := range n {
 		jobs <- i
@@ -236,7 +238,8 @@ func TestSoak(t *testing.T) {
 	// naming it; nothing else is reported.
 	refused := map[string]int{}
 	for _, err := range bgErrors.all() {
-		apiErr, ok := errors.AsType[*gentrace.APIError](err)
+		var apiErr *gentrace.APIError
+		ok := errors.As(err, &apiErr)
 		id, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "gentrace: run "), " ")
 		if !ok || (apiErr.StatusCode != http.StatusTemporaryRedirect && apiErr.StatusCode != http.StatusRequestEntityTooLarge) {
 			t.Errorf("background error other than a refusal: %v", err)

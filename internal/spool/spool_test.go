@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/gentrace/gentrace-go/internal/leakcheck"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // lockers are the two lock implementations, both run on this system: the
 // lease with a short TTL so that a gone instance is seen quickly.
@@ -316,7 +316,8 @@ func TestConcurrentRecoverShareOut(t *testing.T) {
 			var wg sync.WaitGroup
 			for k := range takers {
 				s := openT(t, root, 1<<20, l())
-				wg.Go(func() { got[k], _ = s.Recover() })
+				wg.Add(1)
+				go func() { defer wg.Done(); got[k], _ = s.Recover() }()
 			}
 			wg.Wait()
 			seen := map[string]int{}
