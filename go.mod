@@ -1,6 +1,6 @@
 module github.com/gentrace/gentrace-go
 
-go 1.24.0
+go 1.24
 
 require (
 	github.com/cbroglie/mustache v1.4.2
@@ -10,7 +10,7 @@ require (
 	github.com/pkoukk/tiktoken-go v0.1.8
 	github.com/pkoukk/tiktoken-go-loader v0.0.2
 	github.com/sashabaranov/go-openai v1.43.0
-	golang.org/x/image v0.34.0
+	golang.org/x/image v0.30.0
 )
 
 require (
