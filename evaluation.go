@@ -33,9 +33,9 @@ type TestCase struct {
 	UpdatedAt time.Time
 }
 
-// TestRun is the outcome of running the code under test on one test case,
-// as SubmitTestRuns sends it.
-type TestRun struct {
+// testRun is the outcome of running the code under test on one test case:
+// what SubmitTestResult and RunTest send for it.
+type testRun struct {
 	// Case is the test case that ran. Its ID is required; its Inputs are
 	// sent with the run ({} when nil).
 	Case TestCase
@@ -47,7 +47,7 @@ type TestRun struct {
 	Err error
 }
 
-// TestResultOption configures SubmitTestResult, SubmitTestRuns and RunTest.
+// TestResultOption configures SubmitTestResult and RunTest.
 type TestResultOption func(*testResultConfig) error
 
 type testResultConfig struct {
@@ -99,7 +99,7 @@ func WithResultMetadata(m Metadata) TestResultOption {
 
 // WithConcurrency sets how many test cases RunTest runs at once (default
 // DefaultTestConcurrency); n below 1 is ErrInvalidOption. SubmitTestResult
-// and SubmitTestRuns ignore it.
+// and submitTestRuns ignore it.
 func WithConcurrency(n int) TestResultOption {
 	return func(c *testResultConfig) error {
 		if n < 1 {
@@ -220,18 +220,39 @@ func parseAPITime(s string) (time.Time, error) {
 
 // SubmitTestResult submits the outputs the code under test produced for
 // each test case, outputs[i] for cases[i], as one test result of the
-// pipeline, and returns the result's ID. It is SubmitTestRuns without
-// per-case errors; see there for the options, the environment variables
-// and the errors.
+// pipeline, and returns the result's ID. RunTest does the same for code it
+// runs itself, with each case's error.
+//
+// The result's name is WithResultName, else GENTRACE_RESULT_NAME, else
+// GENTRACE_RUN_NAME; its branch WithBranch, else GENTRACE_BRANCH; its
+// commit WithCommit, else GENTRACE_COMMIT. Fields left unset are left out
+// of the request.
+//
+// Nothing is sent, and the error says which case is at fault, for cases
+// and outputs of different lengths or a case without an ID, or inputs or
+// outputs that JSON cannot encode (ErrInvalidTestResult), an empty slug
+// (ErrEmptySlug), malformed metadata (ErrInvalidMetadata) or an outputs
+// "cost" that is not a valid manual cost (ErrInvalidCost); after Shutdown
+// it fails with ErrClientClosed. The call waits for the server, with the
+// client's retries, and returns its refusal as an *APIError, or ctx's
+// error when ctx ends first. It is safe for concurrent use.
+//
+// The API cannot tell a retried test result from a new one, so a
+// submission is retried only when the server cannot have stored it: the
+// connection was refused (nothing was sent), or the answer was 429, or 503
+// with a Retry-After header. When the outcome is open (a 5xx, a connection
+// lost after the request was sent, ctx ending mid-request) the error wraps
+// ErrOutcomeUnknown as well as its cause, and nothing is sent again: check
+// the Gentrace app before submitting again.
 func (c *Client) SubmitTestResult(ctx context.Context, pipelineSlug string, cases []TestCase, outputs []map[string]any, opts ...TestResultOption) (string, error) {
 	if len(cases) != len(outputs) {
 		return "", fmt.Errorf("%w: %d test cases but %d outputs", ErrInvalidTestResult, len(cases), len(outputs))
 	}
-	runs := make([]TestRun, len(cases))
+	runs := make([]testRun, len(cases))
 	for i := range cases {
-		runs[i] = TestRun{Case: cases[i], Outputs: outputs[i]}
+		runs[i] = testRun{Case: cases[i], Outputs: outputs[i]}
 	}
-	return c.SubmitTestRuns(ctx, pipelineSlug, runs, opts...)
+	return c.submitTestRuns(ctx, pipelineSlug, runs, opts...)
 }
 
 type wireTestResult struct {
@@ -250,32 +271,10 @@ type wireTestRun struct {
 	Error   string          `json:"error,omitempty"`
 }
 
-// SubmitTestRuns submits test runs, one per test case, as one test result
-// of the pipeline, and returns the result's ID. A run with Err set is sent
-// with the error's text.
-//
-// The result's name is WithResultName, else GENTRACE_RESULT_NAME, else
-// GENTRACE_RUN_NAME; its branch WithBranch, else GENTRACE_BRANCH; its
-// commit WithCommit, else GENTRACE_COMMIT. Fields left unset are left out
-// of the request.
-//
-// Nothing is sent, and the error says which run is at fault, for an empty
-// slug (ErrEmptySlug), a case without an ID or inputs or outputs that JSON
-// cannot encode (ErrInvalidTestResult), malformed metadata
-// (ErrInvalidMetadata) or an outputs "cost" that is not a valid manual cost
-// (ErrInvalidCost); after Shutdown it fails with ErrClientClosed. The call
-// waits for the server, with the client's retries, and returns its refusal
-// as an *APIError, or ctx's error when ctx ends first. It is safe for
-// concurrent use.
-//
-// The API cannot tell a retried test result from a new one, so a
-// submission is retried only when the server cannot have stored it: the
-// connection was refused (nothing was sent), or the answer was 429, or 503
-// with a Retry-After header. When the outcome is open (a 5xx, a connection
-// lost after the request was sent, ctx ending mid-request) the error wraps
-// ErrOutcomeUnknown as well as its cause, and nothing is sent again: check
-// the Gentrace app before submitting again.
-func (c *Client) SubmitTestRuns(ctx context.Context, pipelineSlug string, runs []TestRun, opts ...TestResultOption) (string, error) {
+// submitTestRuns submits test runs, one per test case, as one test result
+// of the pipeline (see SubmitTestResult); a run with err set is sent with
+// the error's text.
+func (c *Client) submitTestRuns(ctx context.Context, pipelineSlug string, runs []testRun, opts ...TestResultOption) (string, error) {
 	cfg, err := newTestResultConfig(opts)
 	if err != nil {
 		return "", err
@@ -302,7 +301,7 @@ func (c *Client) SubmitTestRuns(ctx context.Context, pipelineSlug string, runs [
 
 // encodeTestResult checks the runs and returns the request body of
 // POST /v1/test-result-simple.
-func encodeTestResult(slug string, runs []TestRun, cfg *testResultConfig) ([]byte, error) {
+func encodeTestResult(slug string, runs []testRun, cfg *testResultConfig) ([]byte, error) {
 	if slug == "" {
 		return nil, ErrEmptySlug
 	}
@@ -329,7 +328,7 @@ func encodeTestResult(slug string, runs []TestRun, cfg *testResultConfig) ([]byt
 }
 
 // encodeTestRun checks and encodes one run; where names it in errors.
-func encodeTestRun(where string, r TestRun) (wireTestRun, error) {
+func encodeTestRun(where string, r testRun) (wireTestRun, error) {
 	if r.Case.ID == "" {
 		return wireTestRun{}, fmt.Errorf("%w: %s: test case has no ID", ErrInvalidTestResult, where)
 	}
@@ -392,7 +391,7 @@ func marshalJSON(v any) ([]byte, error) {
 
 // RunTest evaluates code against the test cases of a pipeline: it fetches
 // the cases (GetTestCases), calls fn on each, and submits the outputs as one
-// test result (SubmitTestRuns, whose options, environment variables and
+// test result (submitTestRuns, whose options, environment variables and
 // errors apply), returning the result's ID.
 //
 // fn runs on up to WithConcurrency cases at once (default
@@ -414,7 +413,7 @@ func (c *Client) RunTest(ctx context.Context, pipelineSlug string, fn func(ctx c
 	if err != nil {
 		return "", err
 	}
-	runs := make([]TestRun, len(cases))
+	runs := make([]testRun, len(cases))
 	var next, started atomic.Int64
 	var wg sync.WaitGroup
 	for range min(cfg.concurrency, len(cases)) {
@@ -436,57 +435,17 @@ func (c *Client) RunTest(ctx context.Context, pipelineSlug string, fn func(ctx c
 		return "", fmt.Errorf("gentrace: running test cases of pipeline %q: stopped after starting %d of %d: %w",
 			pipelineSlug, started.Load(), len(cases), err)
 	}
-	return c.SubmitTestRuns(ctx, pipelineSlug, runs, opts...)
+	return c.submitTestRuns(ctx, pipelineSlug, runs, opts...)
 }
 
 // runCase runs fn on one test case and records its outcome.
-func runCase(ctx context.Context, tc TestCase, fn func(context.Context, TestCase) (map[string]any, error)) TestRun {
+func runCase(ctx context.Context, tc TestCase, fn func(context.Context, TestCase) (map[string]any, error)) testRun {
 	outputs, err := fn(ctx, tc)
 	if err == nil {
 		_, err = encodeOutputs("outputs", outputs)
 	}
 	if err != nil {
-		return TestRun{Case: tc, Outputs: map[string]any{}, Err: err}
+		return testRun{Case: tc, Outputs: map[string]any{}, Err: err}
 	}
-	return TestRun{Case: tc, Outputs: outputs}
-}
-
-// GetTestCases returns the test cases of a pipeline with the default client
-// set by Init (see Client.GetTestCases), or ErrNotInitialized.
-func GetTestCases(ctx context.Context, pipelineSlug string) ([]TestCase, error) {
-	c := Default()
-	if c == nil {
-		return nil, ErrNotInitialized
-	}
-	return c.GetTestCases(ctx, pipelineSlug)
-}
-
-// SubmitTestResult submits a test result with the default client set by
-// Init (see Client.SubmitTestResult), or fails with ErrNotInitialized.
-func SubmitTestResult(ctx context.Context, pipelineSlug string, cases []TestCase, outputs []map[string]any, opts ...TestResultOption) (string, error) {
-	c := Default()
-	if c == nil {
-		return "", ErrNotInitialized
-	}
-	return c.SubmitTestResult(ctx, pipelineSlug, cases, outputs, opts...)
-}
-
-// SubmitTestRuns submits test runs with the default client set by Init (see
-// Client.SubmitTestRuns), or fails with ErrNotInitialized.
-func SubmitTestRuns(ctx context.Context, pipelineSlug string, runs []TestRun, opts ...TestResultOption) (string, error) {
-	c := Default()
-	if c == nil {
-		return "", ErrNotInitialized
-	}
-	return c.SubmitTestRuns(ctx, pipelineSlug, runs, opts...)
-}
-
-// RunTest evaluates code against a pipeline's test cases with the default
-// client set by Init (see Client.RunTest), or fails with ErrNotInitialized.
-func RunTest(ctx context.Context, pipelineSlug string, fn func(ctx context.Context, tc TestCase) (map[string]any, error), opts ...TestResultOption) (string, error) {
-	c := Default()
-	if c == nil {
-		return "", ErrNotInitialized
-	}
-	return c.RunTest(ctx, pipelineSlug, fn, opts...)
+	return testRun{Case: tc, Outputs: outputs}
 }

@@ -489,9 +489,9 @@ func TestSubmitBadInputSendsNothing(t *testing.T) {
 			is:   ErrInvalidTestResult, names: []string{"test run 0", "inputs"},
 		},
 		{
-			name: "per-run cost in SubmitTestRuns",
+			name: "per-run cost in a run",
 			call: func() error {
-				_, err := c.SubmitTestRuns(t.Context(), evalSlug, []TestRun{
+				_, err := c.submitTestRuns(t.Context(), evalSlug, []testRun{
 					{Case: two[0], Outputs: map[string]any{"cost": Cents(math.Inf(1))}},
 				})
 				return err
@@ -885,47 +885,3 @@ func TestRunTestNoCases(t *testing.T) {
 	}
 }
 
-func TestPackageLevelEvaluation(t *testing.T) {
-	// Not parallel: replaces the default client.
-	clearResultEnv(t)
-	old := defaultClient.Swap(nil)
-	t.Cleanup(func() { defaultClient.Store(old) })
-	fn := func(context.Context, TestCase) (map[string]any, error) { return map[string]any{"year": 1}, nil }
-
-	if _, err := GetTestCases(t.Context(), evalSlug); !errors.Is(err, ErrNotInitialized) {
-		t.Errorf("GetTestCases before Init: %v", err)
-	}
-	if _, err := SubmitTestResult(t.Context(), evalSlug, nil, nil); !errors.Is(err, ErrNotInitialized) {
-		t.Errorf("SubmitTestResult before Init: %v", err)
-	}
-	if _, err := SubmitTestRuns(t.Context(), evalSlug, nil); !errors.Is(err, ErrNotInitialized) {
-		t.Errorf("SubmitTestRuns before Init: %v", err)
-	}
-	if _, err := RunTest(t.Context(), evalSlug, fn); !errors.Is(err, ErrNotInitialized) {
-		t.Errorf("RunTest before Init: %v", err)
-	}
-
-	srv, c, _ := startEval(t)
-	defaultClient.Store(c)
-	cases, err := GetTestCases(t.Context(), evalSlug)
-	if err != nil || len(cases) != len(evalCaseIDs) {
-		t.Fatalf("GetTestCases = %d cases, %v", len(cases), err)
-	}
-	outputs := make([]map[string]any, len(cases))
-	if _, err := SubmitTestResult(t.Context(), evalSlug, cases, outputs); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := SubmitTestRuns(t.Context(), evalSlug, []TestRun{{Case: cases[0], Err: errors.New("boom")}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := RunTest(t.Context(), evalSlug, fn); err != nil {
-		t.Fatal(err)
-	}
-	results := srv.TestResults()
-	if len(results) != 3 {
-		t.Fatalf("%d results stored, want 3", len(results))
-	}
-	if r := results[1].TestRuns[0]; r.Error != "boom" || len(r.Outputs) != 0 {
-		t.Errorf("SubmitTestRuns sent error %q, outputs %v", r.Error, r.Outputs)
-	}
-}

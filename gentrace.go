@@ -566,9 +566,11 @@ func (c *Client) Shutdown(ctx context.Context) error {
 
 var defaultClient atomic.Pointer[Client]
 
-// Init makes the package-level default client, used by NewPipeline, Flush,
-// Shutdown and the OpenAI wrapper when no client is given. It is a thin
-// layer over New; a program may use explicit clients instead. Calling Init
+// Init makes the package-level default client, returned by Default and
+// used by the OpenAI wrapper's simple mode when it is given no client. It
+// is a thin layer over New, as the other Gentrace SDKs' init; a program
+// may use explicit clients instead, and there are no package-level copies
+// of the client's methods: call Default().Shutdown(ctx). Calling Init
 // again replaces the default client (shut the old one down first).
 func Init(opts ...Option) error {
 	c, err := New(opts...)
@@ -581,21 +583,3 @@ func Init(opts ...Option) error {
 
 // Default returns the client made by Init, or nil.
 func Default() *Client { return defaultClient.Load() }
-
-// Flush flushes the default client (see Client.Flush).
-func Flush(ctx context.Context) error {
-	c := Default()
-	if c == nil {
-		return ErrNotInitialized
-	}
-	return c.Flush(ctx)
-}
-
-// Shutdown shuts the default client down (see Client.Shutdown).
-func Shutdown(ctx context.Context) error {
-	c := Default()
-	if c == nil {
-		return ErrNotInitialized
-	}
-	return c.Shutdown(ctx)
-}

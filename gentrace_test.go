@@ -127,12 +127,12 @@ func TestPackageLevelDefault(t *testing.T) {
 	if err := Init(WithAPIKey("k"), WithBaseURL("http://127.0.0.1:1/api"), WithLogger(slog.New(slog.DiscardHandler))); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = Shutdown(context.Background()) }()
+	defer func() { _ = Default().Shutdown(context.Background()) }()
 	p, err := Default().NewPipeline("p")
 	if err != nil || p.client != Default() || p.Slug() != "p" {
 		t.Fatalf("NewPipeline = %v, %v", p, err)
 	}
-	if err := Flush(context.Background()); err != nil {
+	if err := Default().Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -8,7 +8,7 @@
 // outputs, or each case's error, as one test result. Here the code under
 // test asks a model for a country's capital; each case is also a traced run
 // of the pipeline, whose cost (from the price table) goes into the case's
-// outputs. Client.SubmitTestRuns submits outputs computed another way.
+// outputs. Client.SubmitTestResult submits outputs computed another way.
 //
 // The result's name, branch and commit come from GENTRACE_RESULT_NAME (or
 // GENTRACE_RUN_NAME), GENTRACE_BRANCH and GENTRACE_COMMIT when set.
