@@ -491,24 +491,49 @@ func (c *capture) isStream() bool { return strings.HasPrefix(c.contentType, "tex
 
 // Markers of a stream's last event: chat and completions end with
 // "data: [DONE]", the Responses API with its final response event.
-var streamEnds = [][]byte{[]byte("data: [DONE]"), []byte(`"response.completed"`),
-	[]byte(`"response.incomplete"`), []byte(`"response.failed"`)}
+var (
+	doneMarkers     = [][]byte{[]byte("data: [DONE]")}
+	responseMarkers = [][]byte{[]byte("response.completed"), []byte("response.incomplete"), []byte("response.failed")}
+)
+
+// markerOverlap is longer than any marker, so that one split across two
+// reads is found.
+const markerOverlap = 24
 
 // endsStream reports whether p, with the bytes before it, holds the
-// stream's last event.
+// stream's last event. It scans p once per marker and the seam with the
+// previous read, never what came before.
 func (c *capture) endsStream(p []byte) bool {
-	const keep = 32 // longer than any marker
-	c.window = append(c.window, p...)
+	markers := doneMarkers
+	if c.route == routeResponse {
+		markers = responseMarkers
+	}
 	found := false
-	for _, m := range streamEnds {
-		if bytes.Contains(c.window, m) {
-			found = true
-			break
+	if len(c.window) > 0 {
+		seam := append(c.window, p[:min(len(p), markerOverlap)]...)
+		found = containsAny(seam, markers)
+		c.window = seam[:len(c.window)]
+	}
+	if !found {
+		found = containsAny(p, markers)
+	}
+	// Keep the last bytes for the next seam.
+	if len(p) >= markerOverlap {
+		c.window = append(c.window[:0], p[len(p)-markerOverlap:]...)
+	} else {
+		c.window = append(c.window, p...)
+		if len(c.window) > markerOverlap {
+			c.window = c.window[len(c.window)-markerOverlap:]
 		}
 	}
-	if len(c.window) > keep {
-		n := copy(c.window, c.window[len(c.window)-keep:])
-		c.window = c.window[:n]
-	}
 	return found
+}
+
+func containsAny(b []byte, markers [][]byte) bool {
+	for _, m := range markers {
+		if bytes.Contains(b, m) {
+			return true
+		}
+	}
+	return false
 }
