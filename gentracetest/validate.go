@@ -74,11 +74,6 @@ func parseTestResult(body []byte) (TestResult, error) {
 	return res, nil
 }
 
-// parseMetadataValue validates one metadata value object found at path.
-func parseMetadataValue(path string, raw json.RawMessage) (MetadataValue, error) {
-	v, err := contract.ParseMetadataValue(path, raw)
-	return MetadataValue(v), err
-}
 
 // metadata converts decoded metadata, keeping nil for absent metadata.
 func metadata(m map[string]contract.MetadataValue) map[string]MetadataValue {
