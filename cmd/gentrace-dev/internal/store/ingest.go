@@ -1,0 +1,260 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gentrace/gentrace-go/cmd/gentrace-dev/internal/facts"
+	"github.com/gentrace/gentrace-go/internal/contract"
+	"github.com/google/uuid"
+)
+
+// A ForkError refuses a run whose previous run is already the previous run
+// of another: threads are singly-linked. Its text is the API's 400 message.
+type ForkError struct {
+	PreviousRunID string // as the refused run spelled it
+	OtherRunID    string // the run already stored after it
+}
+
+func (e *ForkError) Error() string { return contract.ForkMessage(e.PreviousRunID, e.OtherRunID) }
+
+// AddRun stores a valid run received at the given time. A run whose ID is
+// already stored (a client's retry) is not stored again: duplicate is true
+// and err nil. A run that would fork a thread is refused with *ForkError.
+func (s *Store) AddRun(ctx context.Context, run contract.Run, received time.Time) (duplicate bool, err error) {
+	rec, err := newRunRecord(run, received)
+	if err != nil {
+		return false, err
+	}
+	var newSlug bool
+	err = s.write(ctx, func(t *wtx) error {
+		var dup bool
+		dup, newSlug, err = t.addRun(rec)
+		duplicate = dup
+		return err
+	}, func() {
+		if newSlug {
+			s.pipelines[rec.run.Slug] = true
+		}
+	})
+	return duplicate, err
+}
+
+// runRecord is a run with everything computed that does not need the
+// database, so that the writer's critical section stays short.
+type runRecord struct {
+	run      contract.Run
+	id, prev string // lower-case
+	facts    facts.Run
+	metadata []byte
+	steps    []stepRecord
+	received time.Time
+}
+
+type stepRecord struct {
+	context []byte
+	usage   []byte // nil when none
+}
+
+// stepContextJSON is how a step's context is stored.
+type stepContextJSON struct {
+	UserID   string                            `json:"userId,omitempty"`
+	Render   *contract.Render                  `json:"render,omitempty"`
+	Metadata map[string]contract.MetadataValue `json:"metadata,omitempty"`
+}
+
+func newRunRecord(run contract.Run, received time.Time) (*runRecord, error) {
+	rec := &runRecord{
+		run:      run,
+		id:       strings.ToLower(run.ID),
+		prev:     strings.ToLower(run.PreviousRunID),
+		facts:    facts.FromRun(run, received),
+		received: received,
+		steps:    make([]stepRecord, len(run.StepRuns)),
+	}
+	md := run.Metadata
+	if md == nil {
+		md = map[string]contract.MetadataValue{}
+	}
+	var err error
+	if rec.metadata, err = json.Marshal(md); err != nil {
+		return nil, fmt.Errorf("store: encoding metadata: %w", err)
+	}
+	for i, s := range run.StepRuns {
+		c := stepContextJSON{UserID: s.Context.UserID, Render: s.Context.Render, Metadata: s.Context.Metadata}
+		if rec.steps[i].context, err = json.Marshal(c); err != nil {
+			return nil, fmt.Errorf("store: encoding step context: %w", err)
+		}
+		if u := rec.facts.Steps[i].Usage; u != nil {
+			if rec.steps[i].usage, err = json.Marshal(u); err != nil {
+				return nil, fmt.Errorf("store: encoding usage: %w", err)
+			}
+		}
+	}
+	return rec, nil
+}
+
+// nullable helpers turn "absent" into SQL NULL.
+func nullFloat(v float64, ok bool) sql.NullFloat64 { return sql.NullFloat64{Float64: v, Valid: ok} }
+func nullString(s string) sql.NullString           { return sql.NullString{String: s, Valid: s != ""} }
+func nullInt(v int64, ok bool) sql.NullInt64       { return sql.NullInt64{Int64: v, Valid: ok} }
+
+// metadataFilterValue is the value the runs list filters a metadata key on.
+func metadataFilterValue(v contract.MetadataValue) string {
+	switch v.Type {
+	case "url":
+		return v.URL
+	case "boolean":
+		if v.Value == true {
+			return "true"
+		}
+		return "false"
+	default:
+		s, _ := v.Value.(string)
+		return s
+	}
+}
+
+// addRun stores rec unless its ID is already there. newSlug reports a
+// pipeline created with it.
+func (t *wtx) addRun(rec *runRecord) (duplicate, newSlug bool, err error) {
+	var one int
+	switch err := t.queryRow(`SELECT 1 FROM runs WHERE id = ?`, rec.id).Scan(&one); {
+	case err == nil:
+		return true, false, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return false, false, err
+	}
+
+	// The thread is the first run's id. The previous run may not have
+	// arrived yet: then its id stands for the thread until it does.
+	thread := rec.id
+	if rec.prev != "" {
+		thread = rec.prev
+		var prevThread string
+		switch err := t.queryRow(`SELECT thread_id FROM runs WHERE id = ?`, rec.prev).Scan(&prevThread); {
+		case err == nil:
+			thread = prevThread
+		case !errors.Is(err, sql.ErrNoRows):
+			return false, false, err
+		}
+		var other string
+		switch err := t.queryRow(`SELECT sent_id FROM runs WHERE previous_run_id = ?`, rec.prev).Scan(&other); {
+		case err == nil:
+			return false, false, &ForkError{PreviousRunID: rec.run.PreviousRunID, OtherRunID: other}
+		case !errors.Is(err, sql.ErrNoRows):
+			return false, false, err
+		}
+	}
+
+	f := rec.facts
+	var prompt, completion, total int64
+	estimated := false
+	if f.Usage != nil {
+		prompt, completion, total, estimated = f.Usage.Prompt, f.Usage.Completion, f.Usage.Total, f.Usage.Estimated
+	}
+	res, err := t.exec(`INSERT INTO runs (id, sent_id, slug, collection_method, previous_run_id, thread_id,
+		user_id, session_id, start_ms, end_ms, latency_ms, step_count, cost_usd,
+		prompt_tokens, completion_tokens, total_tokens, tokens_estimated, error, run_error, metadata, received_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		rec.id, rec.run.ID, rec.run.Slug, rec.run.CollectionMethod, nullString(rec.prev), thread,
+		f.UserID, f.SessionID, f.Start.UnixMilli(), f.End.UnixMilli(), f.Latency.Milliseconds(), len(rec.run.StepRuns),
+		nullFloat(f.CostUSD, f.HasCost),
+		nullInt(prompt, f.Usage != nil), nullInt(completion, f.Usage != nil), nullInt(total, f.Usage != nil),
+		estimated, f.Error, nullString(rec.run.Error), rec.metadata, rec.received.UnixMilli())
+	if err != nil {
+		return false, false, err
+	}
+	seq, err := res.LastInsertId()
+	if err != nil {
+		return false, false, err
+	}
+	for i, s := range rec.run.StepRuns {
+		sf := f.Steps[i]
+		_, err := t.exec(`INSERT INTO steps (run_seq, idx, provider_name, invocation, model, model_params, inputs, outputs,
+			context, elapsed_ms, start_ms, end_ms, error, cost_usd, usage, ttft_ms, closed_early)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			seq, i, s.ProviderName, s.Invocation, sf.Model, []byte(s.RawModelParams), []byte(s.RawInputs), []byte(s.RawOutputs),
+			rec.steps[i].context, s.ElapsedTime, s.StartTime.UnixMilli(), s.EndTime.UnixMilli(), nullString(s.Error),
+			nullFloat(sf.CostUSD, sf.HasCost), rec.steps[i].usage,
+			nullFloat(float64(sf.TTFT)/float64(time.Millisecond), sf.HasTTFT), sf.ClosedEarly)
+		if err != nil {
+			return false, false, err
+		}
+	}
+	for k, v := range rec.run.Metadata {
+		if _, err := t.exec(`INSERT INTO run_metadata (run_seq, key, value, start_ms) VALUES (?, ?, ?, ?)`,
+			seq, k, metadataFilterValue(v), f.Start.UnixMilli()); err != nil {
+			return false, false, err
+		}
+	}
+
+	// Runs that arrived before this one and named it (directly or through
+	// others) used its id as their thread: move them to its thread.
+	if thread != rec.id {
+		if err := t.mergeThread(rec.id, thread); err != nil {
+			return false, false, err
+		}
+	}
+	if err := t.addToThread(thread, 1, f.Start.UnixMilli(), f.Start.UnixMilli(), seq, nullFloat(f.CostUSD, f.HasCost)); err != nil {
+		return false, false, err
+	}
+
+	if !t.s.pipelines[rec.run.Slug] {
+		if err := t.ensurePipeline(rec.run.Slug, rec.received); err != nil {
+			return false, false, err
+		}
+		newSlug = true
+	}
+	return false, newSlug, nil
+}
+
+// mergeThread moves the runs and the thread row filed under from into to.
+func (t *wtx) mergeThread(from, to string) error {
+	res, err := t.exec(`UPDATE runs SET thread_id = ? WHERE thread_id = ?`, to, from)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	var turns, first, last, lastSeq int64
+	var cost sql.NullFloat64
+	err = t.queryRow(`SELECT turns, first_ms, last_ms, last_seq, cost_usd FROM threads WHERE thread_id = ?`, from).
+		Scan(&turns, &first, &last, &lastSeq, &cost)
+	if err != nil {
+		return fmt.Errorf("thread %s: %w", from, err)
+	}
+	if _, err := t.exec(`DELETE FROM threads WHERE thread_id = ?`, from); err != nil {
+		return err
+	}
+	return t.addToThread(to, turns, first, last, lastSeq, cost)
+}
+
+// addToThread adds turns to a thread's row, making it if needed.
+func (t *wtx) addToThread(thread string, turns, first, last, lastSeq int64, cost sql.NullFloat64) error {
+	_, err := t.exec(`INSERT INTO threads (thread_id, turns, first_ms, last_ms, last_seq, cost_usd)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (thread_id) DO UPDATE SET
+			turns = turns + excluded.turns,
+			first_ms = min(first_ms, excluded.first_ms),
+			last_seq = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last_seq ELSE last_seq END,
+			last_ms = max(last_ms, excluded.last_ms),
+			cost_usd = CASE WHEN cost_usd IS NULL THEN excluded.cost_usd
+				WHEN excluded.cost_usd IS NULL THEN cost_usd
+				ELSE cost_usd + excluded.cost_usd END`,
+		thread, turns, first, last, lastSeq, cost)
+	return err
+}
+
+// ensurePipeline makes the pipeline with the given slug known.
+func (t *wtx) ensurePipeline(slug string, now time.Time) error {
+	_, err := t.exec(`INSERT INTO pipelines (slug, id, dataset_id, created_ms) VALUES (?, ?, ?, ?)
+		ON CONFLICT (slug) DO NOTHING`, slug, uuid.NewString(), uuid.NewString(), now.UnixMilli())
+	return err
+}
