@@ -74,7 +74,6 @@ func parseTestResult(body []byte) (TestResult, error) {
 	return res, nil
 }
 
-
 // metadata converts decoded metadata, keeping nil for absent metadata.
 func metadata(m map[string]contract.MetadataValue) map[string]MetadataValue {
 	if m == nil {

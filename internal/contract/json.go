@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -74,15 +75,186 @@ type object struct {
 	fields map[string]json.RawMessage
 }
 
+// parseObject splits the JSON object found at path into its members, the
+// last one winning for a repeated key, as encoding/json does. raw must be
+// valid JSON: the entry points check the whole body once, and the members
+// are sub-slices of it, found without decoding them.
 func parseObject(path string, raw json.RawMessage) (object, error) {
 	if err := wantKind(path, raw, "object"); err != nil {
 		return object{}, err
 	}
-	o := object{path: path}
-	if err := json.Unmarshal(raw, &o.fields); err != nil {
+	fields, ok := splitObject(raw)
+	if !ok { // not valid JSON after all: let encoding/json name the problem
+		var m map[string]json.RawMessage
+		err := json.Unmarshal(raw, &m)
 		return object{}, fmt.Errorf("%s: %v", path, err)
 	}
-	return o, nil
+	return object{path: path, fields: fields}, nil
+}
+
+// parseArray splits the JSON array found at path into its elements; raw
+// must be valid JSON, as for parseObject.
+func parseArray(path string, raw json.RawMessage) ([]json.RawMessage, error) {
+	if err := wantKind(path, raw, "array"); err != nil {
+		return nil, err
+	}
+	items, ok := splitArray(raw)
+	if !ok {
+		var v []json.RawMessage
+		err := json.Unmarshal(raw, &v)
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return items, nil
+}
+
+// The splitters below walk valid JSON text. They report false on anything
+// unexpected instead of trusting it.
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the string that starts at b[i].
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+// skipValue returns the index just past the value that starts at b[i].
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				if i = skipString(b, i); i < 0 {
+					return -1
+				}
+				i--
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return -1
+	default: // a number, true, false or null
+		start := i
+		for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' {
+			i++
+		}
+		if i == start {
+			return -1
+		}
+		return i
+	}
+}
+
+func splitObject(b []byte) (map[string]json.RawMessage, bool) {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return nil, false
+	}
+	fields := make(map[string]json.RawMessage)
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return fields, skipSpace(b, i+1) == len(b)
+	}
+	for i < len(b) {
+		if b[i] != '"' {
+			return nil, false
+		}
+		end := skipString(b, i)
+		if end < 0 {
+			return nil, false
+		}
+		key, ok := unquote(b[i:end])
+		if !ok {
+			return nil, false
+		}
+		if i = skipSpace(b, end); i >= len(b) || b[i] != ':' {
+			return nil, false
+		}
+		i = skipSpace(b, i+1)
+		vEnd := skipValue(b, i)
+		if vEnd < 0 {
+			return nil, false
+		}
+		fields[key] = json.RawMessage(b[i:vEnd:vEnd])
+		switch i = skipSpace(b, vEnd); {
+		case i < len(b) && b[i] == ',':
+			i = skipSpace(b, i+1)
+		case i < len(b) && b[i] == '}':
+			return fields, skipSpace(b, i+1) == len(b)
+		default:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+func splitArray(b []byte) ([]json.RawMessage, bool) {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '[' {
+		return nil, false
+	}
+	items := []json.RawMessage{}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return items, skipSpace(b, i+1) == len(b)
+	}
+	for i < len(b) {
+		end := skipValue(b, i)
+		if end < 0 {
+			return nil, false
+		}
+		items = append(items, json.RawMessage(b[i:end:end]))
+		switch i = skipSpace(b, end); {
+		case i < len(b) && b[i] == ',':
+			i = skipSpace(b, i+1)
+		case i < len(b) && b[i] == ']':
+			return items, skipSpace(b, i+1) == len(b)
+		default:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// unquote decodes a JSON string literal: directly when it has no escapes
+// and is valid UTF-8, else with encoding/json (which replaces invalid
+// UTF-8 with U+FFFD).
+func unquote(q []byte) (string, bool) {
+	if len(q) < 2 {
+		return "", false
+	}
+	inner := q[1 : len(q)-1]
+	if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return string(inner), true
+	}
+	var s string
+	if err := json.Unmarshal(q, &s); err != nil {
+		return "", false
+	}
+	return s, true
 }
 
 // at returns the path of the field key.
@@ -148,9 +320,9 @@ func parseString(path string, raw json.RawMessage) (string, error) {
 	if err := wantKind(path, raw, "string"); err != nil {
 		return "", err
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", fmt.Errorf("%s: %v", path, err)
+	s, ok := unquote(raw)
+	if !ok {
+		return "", fmt.Errorf("%s: not a valid JSON string", path)
 	}
 	return s, nil
 }

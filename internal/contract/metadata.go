@@ -29,13 +29,20 @@ type MetadataValue struct {
 // handled null) and decodes it. Errors name the key, as in
 // metadata["env"].type.
 func ParseMetadata(path string, raw json.RawMessage) (map[string]MetadataValue, error) {
+	if !json.Valid(raw) {
+		return nil, fmt.Errorf("%s is not valid JSON", path)
+	}
+	return parseMetadata(path, raw)
+}
+
+func parseMetadata(path string, raw json.RawMessage) (map[string]MetadataValue, error) {
 	o, err := parseObject(path, raw)
 	if err != nil {
 		return nil, err
 	}
 	md := make(map[string]MetadataValue, len(o.fields))
 	for _, key := range o.keys() {
-		v, err := ParseMetadataValue(quoteKey(path, key), o.fields[key])
+		v, err := parseMetadataValue(quoteKey(path, key), o.fields[key])
 		if err != nil {
 			return nil, err
 		}
@@ -47,6 +54,13 @@ func ParseMetadata(path string, raw json.RawMessage) (map[string]MetadataValue, 
 // ParseMetadataValue validates one metadata value object found at path and
 // decodes it; errors start with path.
 func ParseMetadataValue(path string, raw json.RawMessage) (MetadataValue, error) {
+	if !json.Valid(raw) {
+		return MetadataValue{}, fmt.Errorf("%s is not valid JSON", path)
+	}
+	return parseMetadataValue(path, raw)
+}
+
+func parseMetadataValue(path string, raw json.RawMessage) (MetadataValue, error) {
 	o, err := parseObject(path, raw)
 	if err != nil {
 		return MetadataValue{}, err

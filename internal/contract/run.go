@@ -94,7 +94,7 @@ func ParseRun(body []byte) (Run, error) {
 	if raw, ok, err := o.field("metadata", false, true); err != nil {
 		return Run{}, err
 	} else if ok {
-		if run.Metadata, err = ParseMetadata("metadata", raw); err != nil {
+		if run.Metadata, err = parseMetadata("metadata", raw); err != nil {
 			return Run{}, err
 		}
 	}
@@ -108,9 +108,9 @@ func ParseRun(body []byte) (Run, error) {
 	if err := wantKind("stepRuns", raw, "array"); err != nil {
 		return Run{}, err
 	}
-	var steps []json.RawMessage
-	if err := json.Unmarshal(raw, &steps); err != nil {
-		return Run{}, fmt.Errorf("stepRuns: %v", err)
+	steps, err := parseArray("stepRuns", raw)
+	if err != nil {
+		return Run{}, err
 	}
 	run.StepRuns = make([]StepRun, len(steps))
 	for i, raw := range steps {
@@ -210,7 +210,7 @@ func parseStepContext(step object) (StepContext, error) {
 	if raw, ok, err := o.field("metadata", false, true); err != nil {
 		return StepContext{}, err
 	} else if ok {
-		if c.Metadata, err = ParseMetadata(o.at("metadata"), raw); err != nil {
+		if c.Metadata, err = parseMetadata(o.at("metadata"), raw); err != nil {
 			return StepContext{}, err
 		}
 	}

@@ -77,9 +77,9 @@ func ParseNewTestCases(body []byte) (NewTestCases, error) {
 	if err := wantKind("testCases", raw, "array"); err != nil {
 		return NewTestCases{}, err
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return NewTestCases{}, fmt.Errorf("testCases: %v", err)
+	items, err := parseArray("testCases", raw)
+	if err != nil {
+		return NewTestCases{}, err
 	}
 	if len(items) == 0 {
 		return NewTestCases{}, fmt.Errorf("testCases must not be empty")

@@ -63,7 +63,7 @@ func ParseTestResult(body []byte) (TestResult, error) {
 	if raw, ok, err := o.field("metadata", false, true); err != nil {
 		return TestResult{}, err
 	} else if ok {
-		if res.Metadata, err = ParseMetadata("metadata", raw); err != nil {
+		if res.Metadata, err = parseMetadata("metadata", raw); err != nil {
 			return TestResult{}, err
 		}
 	}
@@ -79,9 +79,9 @@ func ParseTestResult(body []byte) (TestResult, error) {
 	if err := wantKind("testRuns", raw, "array"); err != nil {
 		return TestResult{}, err
 	}
-	var runs []json.RawMessage
-	if err := json.Unmarshal(raw, &runs); err != nil {
-		return TestResult{}, fmt.Errorf("testRuns: %v", err)
+	runs, err := parseArray("testRuns", raw)
+	if err != nil {
+		return TestResult{}, err
 	}
 	res.TestRuns = make([]TestRun, len(runs))
 	for i, raw := range runs {
