@@ -150,6 +150,10 @@ func (h *Handler) postRun(w http.ResponseWriter, r *http.Request, body []byte) {
 		writeMessage(w, http.StatusBadRequest, fork.Error())
 		return
 	}
+	if errors.Is(err, store.ErrTooManySteps) {
+		writeMessage(w, http.StatusBadRequest, strings.TrimPrefix(err.Error(), "store: "))
+		return
+	}
 	if err != nil {
 		h.fail(w, r, "storing run "+run.ID, err)
 		return

@@ -68,8 +68,7 @@ func (s *Store) AddTestCases(ctx context.Context, slug string, cases []NewTestCa
 			if c.ExpectedOutputs != nil {
 				expected = []byte(c.ExpectedOutputs)
 			}
-			if _, err := t.exec(`INSERT INTO test_cases (id, slug, name, inputs, expected_outputs, created_ms, updated_ms)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, ids[i], slug, c.Name, []byte(inputs), expected, now.UnixMilli(), now.UnixMilli()); err != nil {
+			if _, err := t.exec(sqlInsertTestCase, ids[i], slug, c.Name, []byte(inputs), expected, now.UnixMilli(), now.UnixMilli()); err != nil {
 				return fmt.Errorf("test case %s: %w", ids[i], err)
 			}
 		}
@@ -148,7 +147,7 @@ func (s *Store) AddTestResult(ctx context.Context, res contract.TestResult, rece
 	}
 	err = s.write(ctx, func(t *wtx) error {
 		var one int
-		err := t.queryRow(`SELECT 1 FROM pipelines WHERE slug = ?`, res.PipelineSlug).Scan(&one)
+		err := t.queryRow(sqlPipelineExists, res.PipelineSlug).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return &UnknownPipelineError{Slug: res.PipelineSlug}
 		}
@@ -156,7 +155,7 @@ func (s *Store) AddTestResult(ctx context.Context, res contract.TestResult, rece
 			return err
 		}
 		for i, tr := range res.TestRuns {
-			err := t.queryRow(`SELECT 1 FROM test_cases WHERE id = ? AND slug = ?`, strings.ToLower(tr.CaseID), res.PipelineSlug).Scan(&one)
+			err := t.queryRow(sqlCaseOfPipeline, strings.ToLower(tr.CaseID), res.PipelineSlug).Scan(&one)
 			if errors.Is(err, sql.ErrNoRows) {
 				return &UnknownCaseError{Index: i, CaseID: tr.CaseID, Slug: res.PipelineSlug}
 			}
@@ -164,8 +163,7 @@ func (s *Store) AddTestResult(ctx context.Context, res contract.TestResult, rece
 				return err
 			}
 		}
-		r, err := t.exec(`INSERT INTO test_results (id, slug, name, branch, git_commit, metadata, run_count, error_count, cost_usd, received_ms)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, res.PipelineSlug, res.Name, res.Branch, res.Commit, metadata,
+		r, err := t.exec(sqlInsertTestResult, id, res.PipelineSlug, res.Name, res.Branch, res.Commit, metadata,
 			len(res.TestRuns), errorCount, nullFloat(cost, hasCost), received.UnixMilli())
 		if err != nil {
 			return err
@@ -183,8 +181,7 @@ func (s *Store) AddTestResult(ctx context.Context, res contract.TestResult, rece
 			if tr.RawOutputs != nil {
 				outputs = []byte(tr.RawOutputs)
 			}
-			if _, err := t.exec(`INSERT INTO test_runs (result_seq, idx, id, case_id, inputs, outputs, error)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, seq, i, runID, strings.ToLower(tr.CaseID), []byte(tr.RawInputs), outputs,
+			if _, err := t.exec(sqlInsertTestRun, seq, i, runID, strings.ToLower(tr.CaseID), []byte(tr.RawInputs), outputs,
 				nullString(tr.Error)); err != nil {
 				return err
 			}

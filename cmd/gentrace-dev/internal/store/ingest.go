@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -69,6 +68,9 @@ type stepContextJSON struct {
 }
 
 func newRunRecord(run contract.Run, received time.Time) (*runRecord, error) {
+	if err := checkStepCount(len(run.StepRuns)); err != nil {
+		return nil, err
+	}
 	rec := &runRecord{
 		run:      run,
 		id:       strings.ToLower(run.ID),
@@ -99,6 +101,24 @@ func newRunRecord(run contract.Run, received time.Time) (*runRecord, error) {
 	return rec, nil
 }
 
+// MaxSteps is the most steps a run may have: a step's key keeps its index
+// in 20 bits.
+const MaxSteps = 1<<20 - 1
+
+// ErrTooManySteps refuses a run with more than MaxSteps steps.
+var ErrTooManySteps = fmt.Errorf("store: a run may have at most %d steps", MaxSteps)
+
+func checkStepCount(n int) error {
+	if n > MaxSteps {
+		return fmt.Errorf("%w; this one has %d", ErrTooManySteps, n)
+	}
+	return nil
+}
+
+// stepKey is the steps table's key of step idx of the run with sequence
+// number seq.
+func stepKey(seq int64, idx int) int64 { return seq<<20 | int64(idx) }
+
 // nullable helpers turn "absent" into SQL NULL.
 func nullFloat(v float64, ok bool) sql.NullFloat64 { return sql.NullFloat64{Float64: v, Valid: ok} }
 func nullString(s string) sql.NullString           { return sql.NullString{String: s, Valid: s != ""} }
@@ -123,32 +143,24 @@ func metadataFilterValue(v contract.MetadataValue) string {
 // addRun stores rec unless its ID is already there. newSlug reports a
 // pipeline created with it.
 func (t *wtx) addRun(rec *runRecord) (duplicate, newSlug bool, err error) {
-	var one int
-	switch err := t.queryRow(`SELECT 1 FROM runs WHERE id = ?`, rec.id).Scan(&one); {
-	case err == nil:
-		return true, false, nil
-	case !errors.Is(err, sql.ErrNoRows):
+	var stored sql.NullInt64
+	var prevThread, other sql.NullString
+	if err := t.queryRow(sqlRunLookup, rec.id, rec.prev).Scan(&stored, &prevThread, &other); err != nil {
 		return false, false, err
 	}
-
+	if stored.Valid {
+		return true, false, nil
+	}
 	// The thread is the first run's id. The previous run may not have
 	// arrived yet: then its id stands for the thread until it does.
 	thread := rec.id
 	if rec.prev != "" {
-		thread = rec.prev
-		var prevThread string
-		switch err := t.queryRow(`SELECT thread_id FROM runs WHERE id = ?`, rec.prev).Scan(&prevThread); {
-		case err == nil:
-			thread = prevThread
-		case !errors.Is(err, sql.ErrNoRows):
-			return false, false, err
+		if other.Valid {
+			return false, false, &ForkError{PreviousRunID: rec.run.PreviousRunID, OtherRunID: other.String}
 		}
-		var other string
-		switch err := t.queryRow(`SELECT sent_id FROM runs WHERE previous_run_id = ?`, rec.prev).Scan(&other); {
-		case err == nil:
-			return false, false, &ForkError{PreviousRunID: rec.run.PreviousRunID, OtherRunID: other}
-		case !errors.Is(err, sql.ErrNoRows):
-			return false, false, err
+		thread = rec.prev
+		if prevThread.Valid {
+			thread = prevThread.String
 		}
 	}
 
@@ -158,10 +170,7 @@ func (t *wtx) addRun(rec *runRecord) (duplicate, newSlug bool, err error) {
 	if f.Usage != nil {
 		prompt, completion, total, estimated = f.Usage.Prompt, f.Usage.Completion, f.Usage.Total, f.Usage.Estimated
 	}
-	res, err := t.exec(`INSERT INTO runs (id, sent_id, slug, collection_method, previous_run_id, thread_id,
-		user_id, session_id, start_ms, end_ms, latency_ms, step_count, cost_usd,
-		prompt_tokens, completion_tokens, total_tokens, tokens_estimated, error, run_error, metadata, received_ms)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := t.exec(sqlInsertRun,
 		rec.id, rec.run.ID, rec.run.Slug, rec.run.CollectionMethod, nullString(rec.prev), thread,
 		f.UserID, f.SessionID, f.Start.UnixMilli(), f.End.UnixMilli(), f.Latency.Milliseconds(), len(rec.run.StepRuns),
 		nullFloat(f.CostUSD, f.HasCost),
@@ -176,10 +185,8 @@ func (t *wtx) addRun(rec *runRecord) (duplicate, newSlug bool, err error) {
 	}
 	for i, s := range rec.run.StepRuns {
 		sf := f.Steps[i]
-		_, err := t.exec(`INSERT INTO steps (run_seq, idx, provider_name, invocation, model, model_params, inputs, outputs,
-			context, elapsed_ms, start_ms, end_ms, error, cost_usd, usage, ttft_ms, closed_early)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			seq, i, s.ProviderName, s.Invocation, sf.Model, []byte(s.RawModelParams), []byte(s.RawInputs), []byte(s.RawOutputs),
+		_, err := t.exec(sqlInsertStep,
+			stepKey(seq, i), i, s.ProviderName, s.Invocation, sf.Model, []byte(s.RawModelParams), []byte(s.RawInputs), []byte(s.RawOutputs),
 			rec.steps[i].context, s.ElapsedTime, s.StartTime.UnixMilli(), s.EndTime.UnixMilli(), nullString(s.Error),
 			nullFloat(sf.CostUSD, sf.HasCost), rec.steps[i].usage,
 			nullFloat(float64(sf.TTFT)/float64(time.Millisecond), sf.HasTTFT), sf.ClosedEarly)
@@ -188,7 +195,7 @@ func (t *wtx) addRun(rec *runRecord) (duplicate, newSlug bool, err error) {
 		}
 	}
 	for k, v := range rec.run.Metadata {
-		if _, err := t.exec(`INSERT INTO run_metadata (run_seq, key, value, start_ms) VALUES (?, ?, ?, ?)`,
+		if _, err := t.exec(sqlInsertMetadata,
 			seq, k, metadataFilterValue(v), f.Start.UnixMilli()); err != nil {
 			return false, false, err
 		}
@@ -216,7 +223,7 @@ func (t *wtx) addRun(rec *runRecord) (duplicate, newSlug bool, err error) {
 
 // mergeThread moves the runs and the thread row filed under from into to.
 func (t *wtx) mergeThread(from, to string) error {
-	res, err := t.exec(`UPDATE runs SET thread_id = ? WHERE thread_id = ?`, to, from)
+	res, err := t.exec(sqlMoveThread, to, from)
 	if err != nil {
 		return err
 	}
@@ -225,12 +232,12 @@ func (t *wtx) mergeThread(from, to string) error {
 	}
 	var turns, first, last, lastSeq int64
 	var cost sql.NullFloat64
-	err = t.queryRow(`SELECT turns, first_ms, last_ms, last_seq, cost_usd FROM threads WHERE thread_id = ?`, from).
+	err = t.queryRow(sqlThreadRow, from).
 		Scan(&turns, &first, &last, &lastSeq, &cost)
 	if err != nil {
 		return fmt.Errorf("thread %s: %w", from, err)
 	}
-	if _, err := t.exec(`DELETE FROM threads WHERE thread_id = ?`, from); err != nil {
+	if _, err := t.exec(sqlDeleteThread, from); err != nil {
 		return err
 	}
 	return t.addToThread(to, turns, first, last, lastSeq, cost)
@@ -238,23 +245,13 @@ func (t *wtx) mergeThread(from, to string) error {
 
 // addToThread adds turns to a thread's row, making it if needed.
 func (t *wtx) addToThread(thread string, turns, first, last, lastSeq int64, cost sql.NullFloat64) error {
-	_, err := t.exec(`INSERT INTO threads (thread_id, turns, first_ms, last_ms, last_seq, cost_usd)
-		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (thread_id) DO UPDATE SET
-			turns = turns + excluded.turns,
-			first_ms = min(first_ms, excluded.first_ms),
-			last_seq = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last_seq ELSE last_seq END,
-			last_ms = max(last_ms, excluded.last_ms),
-			cost_usd = CASE WHEN cost_usd IS NULL THEN excluded.cost_usd
-				WHEN excluded.cost_usd IS NULL THEN cost_usd
-				ELSE cost_usd + excluded.cost_usd END`,
+	_, err := t.exec(sqlAddToThread,
 		thread, turns, first, last, lastSeq, cost)
 	return err
 }
 
 // ensurePipeline makes the pipeline with the given slug known.
 func (t *wtx) ensurePipeline(slug string, now time.Time) error {
-	_, err := t.exec(`INSERT INTO pipelines (slug, id, dataset_id, created_ms) VALUES (?, ?, ?, ?)
-		ON CONFLICT (slug) DO NOTHING`, slug, uuid.NewString(), uuid.NewString(), now.UnixMilli())
+	_, err := t.exec(sqlEnsurePipeline, slug, uuid.NewString(), uuid.NewString(), now.UnixMilli())
 	return err
 }

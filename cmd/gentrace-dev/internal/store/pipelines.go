@@ -75,8 +75,8 @@ func (s *Store) Pipelines(ctx context.Context, from, to time.Time) ([]PipelineSt
 	return out, nil
 }
 
-// pipelineStats reads one pipeline's runs in the window through the
-// covering index runs_pipeline_stats, without touching the table.
+// pipelineStats reads one pipeline's runs in the window, in time order
+// through the index runs_slug.
 func (s *Store) pipelineStats(ctx context.Context, slug string, firstDay time.Time, nDays int) (PipelineStats, error) {
 	st := PipelineStats{Slug: slug, Days: make([]DayStats, nDays)}
 	for i := range st.Days {
@@ -84,7 +84,7 @@ func (s *Store) pipelineStats(ctx context.Context, slug string, firstDay time.Ti
 	}
 	end := firstDay.Add(time.Duration(nDays) * 24 * time.Hour)
 	rows, err := s.r.QueryContext(ctx, `SELECT start_ms, latency_ms, cost_usd, prompt_tokens, completion_tokens,
-		total_tokens, tokens_estimated FROM runs INDEXED BY runs_pipeline_stats
+		total_tokens, tokens_estimated FROM runs
 		WHERE slug = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms`,
 		slug, firstDay.UnixMilli(), end.UnixMilli())
 	if err != nil {

@@ -103,14 +103,20 @@ func (s *Store) ListRuns(ctx context.Context, f Filter, before, after *Cursor, l
 	k1, k2 := "r.start_ms", "r.seq"
 	var where []string
 	var args []any
-	if f.MetaKey != "" {
+	// A metadata filter walks the metadata index in list order. The session
+	// is the metadata key sessionId, so a session filter alone does too.
+	metaKey, metaValue := f.MetaKey, f.MetaValue
+	if metaKey == "" && f.Session != "" {
+		metaKey, metaValue = "sessionId", f.Session
+	}
+	if metaKey != "" {
 		from = `run_metadata m JOIN runs r ON r.seq = m.run_seq`
 		k1, k2 = "m.start_ms", "m.run_seq"
 		where = append(where, "m.key = ?")
-		args = append(args, f.MetaKey)
-		if f.MetaValue != "" {
+		args = append(args, metaKey)
+		if metaValue != "" {
 			where = append(where, "m.value = ?")
-			args = append(args, f.MetaValue)
+			args = append(args, metaValue)
 		}
 	}
 	for _, c := range []struct{ col, v string }{
@@ -259,7 +265,7 @@ func (s *Store) Run(ctx context.Context, id string) (RunDetail, bool, error) {
 func (s *Store) steps(ctx context.Context, seq int64) ([]StepDetail, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT idx, provider_name, invocation, model, model_params, inputs, outputs,
 		context, elapsed_ms, start_ms, end_ms, coalesce(error, ''), cost_usd, usage, ttft_ms, closed_early
-		FROM steps WHERE run_seq = ? ORDER BY idx`, seq)
+		FROM steps WHERE key BETWEEN ? AND ? ORDER BY key`, stepKey(seq, 0), stepKey(seq, MaxSteps))
 	if err != nil {
 		return nil, err
 	}
@@ -298,19 +304,4 @@ func (s *Store) steps(ctx context.Context, seq int64) ([]StepDetail, error) {
 		steps = append(steps, st)
 	}
 	return steps, rows.Err()
-}
-
-// StepOutput returns the outputs of step idx of the run with the given ID,
-// and false when there is no such step.
-func (s *Store) StepOutput(ctx context.Context, runID string, idx int) (json.RawMessage, bool, error) {
-	var out []byte
-	err := s.r.QueryRowContext(ctx, `SELECT s.outputs FROM steps s JOIN runs r ON r.seq = s.run_seq
-		WHERE r.id = ? AND s.idx = ?`, strings.ToLower(runID), idx).Scan(&out)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	return out, true, nil
 }

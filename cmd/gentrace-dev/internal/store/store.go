@@ -3,9 +3,9 @@
 // modernc.org/sqlite (no cgo).
 //
 // All writes go through one goroutine that groups concurrent requests into
-// one transaction, each request inside a savepoint of its own, so that a
-// burst of runs costs one commit instead of one per run while every request
-// still succeeds or fails alone. Reads use a separate pool of read-only
+// one transaction, so that a burst of runs costs one commit instead of one
+// per run, while every request still succeeds or fails alone (a failing
+// request's batch is rolled back and run again without it). Reads use a separate pool of read-only
 // connections; SQLite's write-ahead log lets them run beside the writer.
 //
 // The schema is versioned: migrations/NNNN_name.sql are applied in order,
@@ -46,11 +46,17 @@ type Store struct {
 	closed  bool
 	stopped chan struct{} // closed when the writer goroutine returns
 
-	pipelines map[string]bool // slugs known to exist; the writer's only
+	// prepared holds the writer's statements, prepared once at Open on the
+	// writer's one connection, where every transaction reuses them
+	// (database/sql re-prepares a statement only on another connection).
+	prepared map[string]*sql.Stmt
+	// pipelines holds the slugs known to exist; the writer's only.
+	pipelines map[string]bool
 }
 
-// op is one write request: fn runs inside a savepoint of the batch's
-// transaction and its error (or the commit's) is sent on done.
+// op is one write request: fn runs in the batch's transaction (again if
+// another op of the batch fails) and its error, or the commit's, is sent on
+// done.
 type op struct {
 	fn   func(*wtx) error
 	done chan error
@@ -100,7 +106,18 @@ func Open(ctx context.Context, file string) (*Store, error) {
 		w: w, r: r,
 		ops:       make(chan op, 1024),
 		stopped:   make(chan struct{}),
+		prepared:  make(map[string]*sql.Stmt, len(writeStatements)),
 		pipelines: make(map[string]bool),
+	}
+	for _, q := range writeStatements {
+		st, err := w.PrepareContext(ctx, q)
+		if err != nil {
+			s.closeStatements()
+			r.Close()
+			w.Close()
+			return nil, fmt.Errorf("store: preparing %q: %w", q, err)
+		}
+		s.prepared[q] = st
 	}
 	go s.writer()
 	return s, nil
@@ -120,6 +137,13 @@ func (s *Store) Close() error {
 	s.mu.Unlock()
 	<-s.stopped
 	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// closeStatements releases the writer's statements.
+func (s *Store) closeStatements() {
+	for _, st := range s.prepared {
+		st.Close()
+	}
 }
 
 // migration is one schema step.
@@ -223,6 +247,7 @@ func (s *Store) write(ctx context.Context, fn func(*wtx) error, after func()) er
 // writer commits requests in batches until ops is closed and drained.
 func (s *Store) writer() {
 	defer close(s.stopped)
+	defer s.closeStatements()
 	for first := range s.ops {
 		batch := []op{first}
 	fill:
@@ -241,56 +266,53 @@ func (s *Store) writer() {
 	}
 }
 
-// commit runs a batch in one transaction, each op in a savepoint so that a
-// failing op leaves no trace and does not fail the others.
+// commit runs a batch in one transaction. An op that fails takes the
+// transaction down with it: the batch is rolled back, that op gets its
+// error, and the others run again without it, so that a failing op leaves
+// no trace and fails no other. Failures are rare (a forked thread, an
+// unknown test case), so the common path runs no savepoints.
 func (s *Store) commit(batch []op) {
-	errs := make([]error, len(batch))
-	fail := func(err error) {
-		for _, o := range batch {
-			o.done <- err
-		}
-	}
-	ctx := context.Background()
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		fail(fmt.Errorf("store: begin: %w", err))
-		return
-	}
-	t := &wtx{ctx: ctx, tx: tx, s: s}
-	for i, o := range batch {
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
-			tx.Rollback()
-			fail(fmt.Errorf("store: savepoint: %w", err))
-			return
-		}
-		errs[i] = o.fn(t)
-		if errs[i] != nil {
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO op"); err != nil {
-				tx.Rollback()
-				fail(fmt.Errorf("store: rollback to savepoint: %w", err))
-				return
+	batch = slices.Clone(batch)
+	for len(batch) > 0 {
+		failed, err := s.try(batch)
+		if failed < 0 { // committed, or the transaction itself failed
+			for _, o := range batch {
+				if err == nil && o.after != nil {
+					o.after()
+				}
+				o.done <- err
 			}
-		}
-		if _, err := tx.ExecContext(ctx, "RELEASE op"); err != nil {
-			tx.Rollback()
-			fail(fmt.Errorf("store: release savepoint: %w", err))
 			return
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		fail(fmt.Errorf("store: commit: %w", err))
-		return
-	}
-	for i, o := range batch {
-		if errs[i] == nil && o.after != nil {
-			o.after()
-		}
-		o.done <- errs[i]
+		batch[failed].done <- err
+		batch = slices.Delete(batch, failed, failed+1)
 	}
 }
 
-// wtx is the writer's transaction, with its statements prepared once per
-// batch.
+// try runs the batch in one transaction. It returns -1 and nil after a
+// commit, -1 and the error when the transaction itself failed, and i and
+// the error when op i failed (the transaction is rolled back).
+func (s *Store) try(batch []op) (int, error) {
+	ctx := context.Background()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return -1, fmt.Errorf("store: begin: %w", err)
+	}
+	t := &wtx{ctx: ctx, tx: tx, s: s}
+	for i, o := range batch {
+		if err := o.fn(t); err != nil {
+			tx.Rollback()
+			return i, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return -1, fmt.Errorf("store: commit: %w", err)
+	}
+	return -1, nil
+}
+
+// wtx is the writer's transaction. Its statements are prepared once on the
+// writer's connection and bound to each transaction, which reuses them.
 type wtx struct {
 	ctx   context.Context
 	tx    *sql.Tx
@@ -302,10 +324,13 @@ func (t *wtx) stmt(query string) (*sql.Stmt, error) {
 	if st, ok := t.stmts[query]; ok {
 		return st, nil
 	}
-	st, err := t.tx.PrepareContext(t.ctx, query)
-	if err != nil {
-		return nil, err
+	p, ok := t.s.prepared[query]
+	if !ok {
+		// Preparing now would wait for the connection this transaction
+		// holds: every statement the writer runs is in writeStatements.
+		return nil, fmt.Errorf("store: statement not in writeStatements: %q", query)
 	}
+	st := t.tx.StmtContext(t.ctx, p)
 	if t.stmts == nil {
 		t.stmts = make(map[string]*sql.Stmt)
 	}
@@ -324,7 +349,7 @@ func (t *wtx) exec(query string, args ...any) (sql.Result, error) {
 func (t *wtx) queryRow(query string, args ...any) *sql.Row {
 	st, err := t.stmt(query)
 	if err != nil {
-		return t.tx.QueryRowContext(t.ctx, query, args...) // reports the same error on Scan
+		panic(err) // a statement missing from writeStatements: a bug that every test meets
 	}
 	return st.QueryRowContext(t.ctx, args...)
 }

@@ -386,7 +386,6 @@ func TestListRunsUsesIndexes(t *testing.T) {
 		`SELECT r.seq FROM runs r WHERE (r.start_ms, r.seq) > (1, 1) ORDER BY r.start_ms ASC, r.seq ASC LIMIT 51`,
 		`SELECT r.seq FROM runs r WHERE r.slug = 'x' AND (r.start_ms, r.seq) < (1, 1) ORDER BY r.start_ms DESC, r.seq DESC LIMIT 51`,
 		`SELECT r.seq FROM runs r WHERE r.user_id = 'x' ORDER BY r.start_ms DESC, r.seq DESC LIMIT 51`,
-		`SELECT r.seq FROM runs r WHERE r.session_id = 'x' ORDER BY r.start_ms DESC, r.seq DESC LIMIT 51`,
 		`SELECT r.seq FROM run_metadata m JOIN runs r ON r.seq = m.run_seq WHERE m.key = 'k' AND m.value = 'v' AND (m.start_ms, m.run_seq) < (1, 1) ORDER BY m.start_ms DESC, m.run_seq DESC LIMIT 51`,
 		`SELECT t.thread_id FROM threads t JOIN runs r ON r.seq = t.last_seq WHERE t.turns > 1 ORDER BY t.last_ms DESC, t.thread_id DESC LIMIT 51`,
 	} {
@@ -522,5 +521,64 @@ func TestClose(t *testing.T) {
 	}
 	if _, err := s.AddRun(t.Context(), run(t, uuid.NewString(), "", t0, 1, nil), t0); !errors.Is(err, ErrClosed) {
 		t.Errorf("AddRun after Close = %v, want ErrClosed", err)
+	}
+}
+
+// TestFailingOpLeavesNoTrace commits one batch in which the middle request
+// fails after writing: the others are stored, it leaves nothing.
+func TestFailingOpLeavesNoTrace(t *testing.T) {
+	t.Parallel()
+	s, _ := open(t)
+	a, b, c := uuid.NewString(), uuid.NewString(), uuid.NewString()
+	addOp := func(id string) op {
+		rec, err := newRunRecord(run(t, id, "", t0, 2, nil), t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return op{fn: func(w *wtx) error { _, _, err := w.addRun(rec); return err }, done: make(chan error, 1)}
+	}
+	boom := errors.New("boom")
+	failing := addOp(b)
+	inner := failing.fn
+	failing.fn = func(w *wtx) error {
+		if err := inner(w); err != nil {
+			return err
+		}
+		return boom // after the run and its steps were written
+	}
+	batch := []op{addOp(a), failing, addOp(c)}
+	s.commit(batch) // the writer goroutine is idle: no other write runs meanwhile
+	for i, o := range batch {
+		want := error(nil)
+		if i == 1 {
+			want = boom
+		}
+		if err := <-o.done; !errors.Is(err, want) {
+			t.Errorf("op %d: %v, want %v", i, err, want)
+		}
+	}
+	for id, want := range map[string]bool{a: true, b: false, c: true} {
+		if _, ok, err := s.Run(t.Context(), id); ok != want || err != nil {
+			t.Errorf("run %s stored = %v (%v), want %v", id, ok, err, want)
+		}
+	}
+	var steps int
+	s.r.QueryRow(`SELECT count(*) FROM steps`).Scan(&steps)
+	if steps != 4 {
+		t.Errorf("%d steps stored, want 4 (the failed run's are rolled back)", steps)
+	}
+}
+
+func TestStepKeys(t *testing.T) {
+	t.Parallel()
+	if err := checkStepCount(MaxSteps); err != nil {
+		t.Errorf("checkStepCount(MaxSteps) = %v", err)
+	}
+	if err := checkStepCount(MaxSteps + 1); !errors.Is(err, ErrTooManySteps) {
+		t.Errorf("checkStepCount(MaxSteps+1) = %v", err)
+	}
+	// Keys of consecutive runs never overlap, and a run's keys are in order.
+	if stepKey(7, MaxSteps) >= stepKey(8, 0) || stepKey(7, 1) <= stepKey(7, 0) {
+		t.Error("step keys overlap or are out of order")
 	}
 }

@@ -91,8 +91,8 @@ func (s *Store) Thread(ctx context.Context, id string) (turns []ThreadTurn, miss
 	rows, err := s.r.QueryContext(ctx, `SELECT `+summaryColumns+`, coalesce(r.previous_run_id, ''),
 		coalesce(f.invocation, ''), f.inputs, coalesce(l.invocation, ''), l.outputs
 		FROM runs r LEFT JOIN threads t ON t.thread_id = r.thread_id
-		LEFT JOIN steps f ON f.run_seq = r.seq AND f.idx = 0
-		LEFT JOIN steps l ON l.run_seq = r.seq AND l.idx = r.step_count - 1
+		LEFT JOIN steps f ON f.key = r.seq << 20
+		LEFT JOIN steps l ON l.key = (r.seq << 20) + r.step_count - 1
 		WHERE r.thread_id = ?`, id)
 	if err != nil {
 		return nil, false, false, fmt.Errorf("store: thread %s: %w", id, err)

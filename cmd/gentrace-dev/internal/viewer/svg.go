@@ -24,8 +24,9 @@ type waterfall struct {
 }
 
 type tick struct {
-	X     float64
-	Label string
+	X      float64
+	Label  string
+	Anchor string // text-anchor: "middle", or "end" at the right edge
 }
 
 type waterfallBar struct {
@@ -74,7 +75,11 @@ func newWaterfall(d store.RunDetail) waterfall {
 		return round1(w.PlotX + float64(t.Sub(start))/float64(span)*w.PlotW)
 	}
 	for _, t := range ticks(span) {
-		w.Ticks = append(w.Ticks, tick{X: x(start.Add(t)), Label: axisLabel(t)})
+		tk := tick{X: x(start.Add(t)), Label: axisLabel(t), Anchor: "middle"}
+		if tk.X > w.PlotX+w.PlotW-40 {
+			tk.Anchor = "end"
+		}
+		w.Ticks = append(w.Ticks, tk)
 	}
 	for i, s := range d.Steps {
 		b := waterfallBar{
@@ -192,7 +197,7 @@ func (c *chart) dayLabels(days []store.DayStats) {
 	n := len(days)
 	every := max(1, (n+5)/6)
 	for i := 0; i < n; i += every {
-		c.XLabels = append(c.XLabels, tick{X: round1(c.slotX(i, n) + c.slotW(n)/2), Label: days[i].Day.Format("Jan 2")})
+		c.XLabels = append(c.XLabels, tick{X: round1(c.slotX(i, n) + c.slotW(n)/2), Label: days[i].Day.Format("Jan 2"), Anchor: "middle"})
 	}
 }
 

@@ -36,13 +36,12 @@ CREATE UNIQUE INDEX runs_previous ON runs(previous_run_id) WHERE previous_run_id
 CREATE INDEX runs_time ON runs(start_ms, seq);
 CREATE INDEX runs_slug ON runs(slug, start_ms, seq);
 CREATE INDEX runs_user ON runs(user_id, start_ms, seq);
-CREATE INDEX runs_session ON runs(session_id, start_ms, seq);
 CREATE INDEX runs_thread ON runs(thread_id);
--- Pipelines page: one pass over a pipeline's runs in time order.
-CREATE INDEX runs_pipeline_stats ON runs(slug, start_ms, latency_ms, cost_usd, prompt_tokens, completion_tokens, total_tokens, tokens_estimated);
 
+-- A step's key is its run's seq shifted left by 20 bits, plus its index:
+-- a run's steps are one range of the table's own B-tree, appended in order.
 CREATE TABLE steps (
-	run_seq           INTEGER NOT NULL REFERENCES runs(seq),
+	key               INTEGER PRIMARY KEY, -- run_seq << 20 | idx
 	idx               INTEGER NOT NULL,
 	provider_name     TEXT NOT NULL,
 	invocation        TEXT NOT NULL,
@@ -58,20 +57,19 @@ CREATE TABLE steps (
 	cost_usd          REAL,
 	usage             TEXT,          -- JSON of facts.Usage, NULL when none
 	ttft_ms           REAL,
-	closed_early      INTEGER NOT NULL,
-	PRIMARY KEY (run_seq, idx)
-) WITHOUT ROWID;
+	closed_early      INTEGER NOT NULL
+);
 
--- Run metadata, one row per key, for the runs list's key/value filter. The
--- value is the string, "true"/"false", or the URL.
+-- Run metadata, one row per key, for the runs list's key/value filter and
+-- its session filter (the key sessionId). The value is the string,
+-- "true"/"false", or the URL.
 CREATE TABLE run_metadata (
-	run_seq  INTEGER NOT NULL REFERENCES runs(seq),
 	key      TEXT NOT NULL,
 	value    TEXT NOT NULL,
 	start_ms INTEGER NOT NULL,
-	PRIMARY KEY (run_seq, key)
+	run_seq  INTEGER NOT NULL REFERENCES runs(seq),
+	PRIMARY KEY (key, value, start_ms, run_seq) -- the filter's order: the table is its own index
 ) WITHOUT ROWID;
-CREATE INDEX run_metadata_filter ON run_metadata(key, value, start_ms, run_seq);
 
 -- One row per thread, kept up to date as runs arrive in any order.
 CREATE TABLE threads (
