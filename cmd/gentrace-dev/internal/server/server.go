@@ -182,11 +182,16 @@ func Handler(st *store.Store, cfg Config) (http.Handler, error) {
 	return commonHeaders(h), nil
 }
 
+// IdentityHeader marks every answer of gentrace-dev, so that a program
+// pointed at it (such as the quickstart) can print the viewer's address.
+const IdentityHeader = "X-Gentrace-Dev"
+
 // commonHeaders sets the headers every answer carries. API answers also
 // get a CSP, in case a browser is made to render one.
 func commonHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		h.Set(IdentityHeader, "1")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")

@@ -91,7 +91,7 @@ func TestServes(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "6f9619ff") {
 		t.Fatalf("POST run: %d %s", resp.StatusCode, body)
 	}
-	for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"} {
+	for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'", IdentityHeader: "1"} {
 		if resp.Header.Get(k) != v {
 			t.Errorf("API %s = %q, want %q", k, resp.Header.Get(k), v)
 		}
@@ -100,7 +100,7 @@ func TestServes(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "6f9619ff") {
 		t.Errorf("GET /: %d", resp.StatusCode)
 	}
-	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get(IdentityHeader) != "1" {
 		t.Errorf("page headers = %v", resp.Header)
 	}
 	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
