@@ -200,7 +200,7 @@ type TestResultSummary struct {
 	ID                   string
 	Slug                 string
 	Name, Branch, Commit string
-	Runs, Errors         int
+	RunCount, ErrorCount int
 	CostUSD              float64
 	HasCost              bool
 	Received             time.Time
@@ -212,7 +212,7 @@ func scanResult(sc interface{ Scan(...any) error }, extra ...any) (TestResultSum
 	var r TestResultSummary
 	var cost sql.NullFloat64
 	var received int64
-	err := sc.Scan(append([]any{&r.Seq, &r.ID, &r.Slug, &r.Name, &r.Branch, &r.Commit, &r.Runs, &r.Errors, &cost, &received}, extra...)...)
+	err := sc.Scan(append([]any{&r.Seq, &r.ID, &r.Slug, &r.Name, &r.Branch, &r.Commit, &r.RunCount, &r.ErrorCount, &cost, &received}, extra...)...)
 	r.CostUSD, r.HasCost = cost.Float64, cost.Valid
 	r.Received = time.UnixMilli(received).UTC()
 	return r, err
@@ -251,7 +251,7 @@ func (s *Store) TestResults(ctx context.Context, before int64, limit int) ([]Tes
 type TestResultDetail struct {
 	TestResultSummary
 	Metadata []MetadataEntry
-	Runs     []TestRunDetail
+	TestRuns []TestRunDetail
 }
 
 // TestRunDetail is one test run with the case it ran.
@@ -295,7 +295,7 @@ func (s *Store) TestResult(ctx context.Context, id string) (TestResultDetail, bo
 			return TestResultDetail{}, false, err
 		}
 		tr.Inputs, tr.Outputs, tr.ExpectedOutputs = inputs, outputs, expected
-		d.Runs = append(d.Runs, tr)
+		d.TestRuns = append(d.TestRuns, tr)
 	}
 	return d, true, rows.Err()
 }

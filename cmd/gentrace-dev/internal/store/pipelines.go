@@ -15,10 +15,10 @@ type PipelineStats struct {
 	// CostUSD sums the runs' costs; HasCost is false when none had one.
 	CostUSD float64
 	HasCost bool
-	// Token totals over the runs with usage; EstimatedRuns counts those
-	// whose usage the SDK estimated.
+	// Token totals over the RunsWithUsage runs that had usage;
+	// EstimatedRuns counts those whose usage the SDK estimated.
 	PromptTokens, CompletionTokens, TotalTokens int64
-	EstimatedRuns                               int
+	RunsWithUsage, EstimatedRuns                int
 	// P50 and P95 are the latency percentiles over the whole window.
 	P50, P95 time.Duration
 	// Days has one entry per day of the window, oldest first, days without
@@ -108,6 +108,9 @@ func (s *Store) pipelineStats(ctx context.Context, slug string, firstDay time.Ti
 			st.CostUSD += cost.Float64
 			st.HasCost = true
 			st.Days[d].CostUSD += cost.Float64
+		}
+		if total.Valid {
+			st.RunsWithUsage++
 		}
 		st.PromptTokens += prompt.Int64
 		st.CompletionTokens += completion.Int64

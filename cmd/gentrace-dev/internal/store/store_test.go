@@ -482,13 +482,13 @@ func TestTestResults(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatal(ok, err)
 	}
-	if d.Name != "nightly" || d.Errors != 1 || !d.HasCost || d.CostUSD != 0.01 || len(d.Runs) != 2 {
+	if d.Name != "nightly" || d.ErrorCount != 1 || !d.HasCost || d.CostUSD != 0.01 || len(d.TestRuns) != 2 {
 		t.Fatalf("result = %+v", d)
 	}
-	if r := d.Runs[0]; r.CaseName != "go" || string(r.ExpectedOutputs) != `{"a":"2009"}` || !strings.Contains(string(r.Outputs), `"2009"`) {
+	if r := d.TestRuns[0]; r.CaseName != "go" || string(r.ExpectedOutputs) != `{"a":"2009"}` || !strings.Contains(string(r.Outputs), `"2009"`) {
 		t.Errorf("run 0 = %+v", r)
 	}
-	if r := d.Runs[1]; r.CaseName != "rust" || r.ExpectedOutputs != nil || r.Outputs != nil || r.Error != "timeout" {
+	if r := d.TestRuns[1]; r.CaseName != "rust" || r.ExpectedOutputs != nil || r.Outputs != nil || r.Error != "timeout" {
 		t.Errorf("run 1 = %+v", r)
 	}
 	list, err := s.TestResults(t.Context(), 0, 10)

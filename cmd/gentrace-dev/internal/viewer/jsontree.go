@@ -1,15 +1,13 @@
 package viewer
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html"
 	"html/template"
-	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The JSON of inputs, outputs and model params is shown as a tree of
@@ -29,78 +27,146 @@ const (
 // jsonTree renders raw JSON as collapsible HTML. Invalid JSON, which the
 // store never holds, is shown escaped as text.
 func jsonTree(raw []byte) template.HTML {
+	n, ok := parse(raw)
+	return treeHTML(raw, n, ok)
+}
+
+// treeHTML renders a parsed tree, or raw as text when it did not parse.
+func treeHTML(raw []byte, n *node, ok bool) template.HTML {
 	var b strings.Builder
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	b.WriteString(`<div class="json">`)
-	if err := writeValue(&b, dec, 0); err != nil {
-		b.Reset()
+	if !ok {
 		b.WriteString(`<div class="json"><pre>`)
 		b.WriteString(html.EscapeString(string(raw)))
 		b.WriteString(`</pre></div>`)
 		return template.HTML(b.String())
 	}
+	b.Grow(len(raw) * 3)
+	b.WriteString(`<div class="json">`)
+	writeNode(&b, n, 0)
 	b.WriteString(`</div>`)
 	return template.HTML(b.String())
 }
 
 // node is a decoded value with its children, built before writing so that
-// containers know their size.
+// containers know their size. Keys and strings are decoded; numbers keep
+// their literal text.
 type node struct {
-	kind     byte // '{', '[', 's', 'n', 'l' (true, false, null)
+	kind     byte // '{', '[', 's' (string), 'n' (number), 'l' (true, false, null)
 	text     string
 	keys     []string
 	children []*node
 }
 
-func writeValue(b *strings.Builder, dec *json.Decoder, depth int) error {
-	n, err := readNode(dec)
-	if err != nil {
-		return err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return fmt.Errorf("trailing data")
-	}
-	writeNode(b, n, depth)
-	return nil
+// parser reads JSON text into nodes, in one pass without reflection (the
+// store holds only JSON that was validated when it arrived; anything else
+// makes value report false).
+type parser struct {
+	b []byte
+	i int
 }
 
-func readNode(dec *json.Decoder) (*node, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
+func (p *parser) space() {
+	for p.i < len(p.b) && (p.b[p.i] == ' ' || p.b[p.i] == '\t' || p.b[p.i] == '\n' || p.b[p.i] == '\r') {
+		p.i++
 	}
-	switch v := tok.(type) {
-	case json.Delim:
-		n := &node{kind: byte(v)}
-		for dec.More() {
-			if v == '{' {
-				k, err := dec.Token()
-				if err != nil {
-					return nil, err
+}
+
+func (p *parser) value() (*node, bool) {
+	p.space()
+	if p.i >= len(p.b) {
+		return nil, false
+	}
+	switch c := p.b[p.i]; c {
+	case '{', '[':
+		p.i++
+		n := &node{kind: c}
+		end := byte('}')
+		if c == '[' {
+			end = ']'
+		}
+		p.space()
+		if p.i < len(p.b) && p.b[p.i] == end {
+			p.i++
+			return n, true
+		}
+		for {
+			if c == '{' {
+				p.space()
+				k, ok := p.str()
+				if !ok {
+					return nil, false
 				}
-				key, _ := k.(string)
-				n.keys = append(n.keys, key)
+				p.space()
+				if p.i >= len(p.b) || p.b[p.i] != ':' {
+					return nil, false
+				}
+				p.i++
+				n.keys = append(n.keys, k)
 			}
-			c, err := readNode(dec)
-			if err != nil {
-				return nil, err
+			child, ok := p.value()
+			if !ok {
+				return nil, false
 			}
-			n.children = append(n.children, c)
+			n.children = append(n.children, child)
+			p.space()
+			if p.i >= len(p.b) {
+				return nil, false
+			}
+			switch p.b[p.i] {
+			case ',':
+				p.i++
+			case end:
+				p.i++
+				return n, true
+			default:
+				return nil, false
+			}
 		}
-		if _, err := dec.Token(); err != nil { // the closing delimiter
-			return nil, err
-		}
-		return n, nil
-	case string:
-		return &node{kind: 's', text: v}, nil
-	case json.Number:
-		return &node{kind: 'n', text: v.String()}, nil
-	case bool:
-		return &node{kind: 'l', text: strconv.FormatBool(v)}, nil
+	case '"':
+		s, ok := p.str()
+		return &node{kind: 's', text: s}, ok
 	default:
-		return &node{kind: 'l', text: "null"}, nil
+		start := p.i
+		for p.i < len(p.b) && strings.IndexByte(",]} \t\n\r", p.b[p.i]) < 0 {
+			p.i++
+		}
+		lit := string(p.b[start:p.i])
+		switch {
+		case lit == "true" || lit == "false" || lit == "null":
+			return &node{kind: 'l', text: lit}, true
+		case lit != "" && (lit[0] == '-' || lit[0] >= '0' && lit[0] <= '9'):
+			return &node{kind: 'n', text: lit}, true
+		}
+		return nil, false
 	}
+}
+
+// str reads a string literal; escapes are decoded by encoding/json.
+func (p *parser) str() (string, bool) {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return "", false
+	}
+	start := p.i
+	escaped := false
+	for p.i++; p.i < len(p.b); p.i++ {
+		switch p.b[p.i] {
+		case '\\':
+			escaped = true
+			p.i++
+		case '"':
+			p.i++
+			q := p.b[start:p.i]
+			if !escaped && utf8.Valid(q) {
+				return string(q[1 : len(q)-1]), true
+			}
+			var s string
+			if err := json.Unmarshal(q, &s); err != nil {
+				return "", false
+			}
+			return s, true
+		}
+	}
+	return "", false
 }
 
 // writeNode writes the root: a container's entries as a list, without a

@@ -1,7 +1,10 @@
 package viewer
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -119,5 +122,66 @@ func TestWaterfallGeometry(t *testing.T) {
 	}
 	if len(w.Ticks) < 3 || w.Ticks[0].Label != "0" {
 		t.Errorf("ticks = %+v", w.Ticks)
+	}
+}
+
+// FuzzJSONTree checks the tree's parser against encoding/json: on valid
+// JSON it reads the same values, and the page never shows raw input.
+func FuzzJSONTree(f *testing.F) {
+	for _, s := range []string{`{"b":1,"a":[true,null,"x\u00e9\n"]}`, `[]`, `"s"`, `-1.5e3`, `{"a":{"b":{}}}`, `{"<":"</pre>"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !json.Valid(b) {
+			return
+		}
+		p := parser{b: b}
+		n, ok := p.value()
+		p.space()
+		if !ok || p.i != len(b) {
+			t.Fatalf("parser rejects valid JSON %q", b)
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var want any
+		if err := dec.Decode(&want); err != nil {
+			t.Fatal(err)
+		}
+		if got := toValue(n); !reflect.DeepEqual(got, want) {
+			t.Fatalf("parser read %q as %#v, encoding/json as %#v", b, got, want)
+		}
+		if strings.Contains(string(jsonTree(b)), "<pre>") {
+			t.Fatalf("jsonTree(%q) fell back to raw text", b)
+		}
+	})
+}
+
+// toValue turns a node into what encoding/json decodes with UseNumber.
+func toValue(n *node) any {
+	switch n.kind {
+	case '{':
+		m := map[string]any{}
+		for i, c := range n.children {
+			m[n.keys[i]] = toValue(c)
+		}
+		return m
+	case '[':
+		s := []any{}
+		for _, c := range n.children {
+			s = append(s, toValue(c))
+		}
+		return s
+	case 's':
+		return n.text
+	case 'n':
+		return json.Number(n.text)
+	default:
+		switch n.text {
+		case "true":
+			return true
+		case "false":
+			return false
+		}
+		return nil
 	}
 }

@@ -180,7 +180,7 @@ type chartDot struct {
 const (
 	chWidth  = 480.0
 	chHeight = 150.0
-	chLeft   = 56.0
+	chLeft   = 80.0
 	chTop    = 10.0
 	chBottom = 22.0
 )

@@ -76,6 +76,12 @@ var funcs = template.FuncMap{
 	"usd": usd, "dur": dur, "when": when, "exact": exact, "count": count, "short": short,
 	"json": func(raw json.RawMessage) template.HTML { return jsonTree(raw) },
 	"add":  func(a, b int) int { return a + b },
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return one
+		}
+		return many
+	},
 	"filterURL": func(key, value string) template.URL {
 		return template.URL("/?" + url.Values{key: {value}}.Encode())
 	},
@@ -241,11 +247,13 @@ type runData struct {
 
 type stepView struct {
 	store.StepDetail
-	Name          string
-	InputPreview  string
-	OutputPreview string
-	RenderURL     string // "" without an html render
-	RenderKey     string
+	Name                    string
+	InputPreview            string
+	OutputPreview           string
+	InputsHTML, OutputsHTML template.HTML
+	ParamsHTML              template.HTML
+	RenderURL               string // "" without an html render
+	RenderKey               string
 }
 
 func (v *Viewer) run(w http.ResponseWriter, r *http.Request) {
@@ -261,7 +269,18 @@ func (v *Viewer) run(w http.ResponseWriter, r *http.Request) {
 	}
 	data := runData{Run: d, Waterfall: newWaterfall(d), Steps: make([]stepView, len(d.Steps))}
 	for i, s := range d.Steps {
-		sv := stepView{StepDetail: s, Name: stepName(s), InputPreview: inputPreview(s.Inputs), OutputPreview: outputPreview(s.Outputs)}
+		// Each object is parsed once, for its tree and its preview.
+		in, inOK := parse(s.Inputs)
+		out, outOK := parse(s.Outputs)
+		sv := stepView{StepDetail: s, Name: stepName(s),
+			InputsHTML: treeHTML(s.Inputs, in, inOK), OutputsHTML: treeHTML(s.Outputs, out, outOK),
+			ParamsHTML: jsonTree(s.ModelParams)}
+		if inOK {
+			sv.InputPreview = inputText(in)
+		}
+		if outOK {
+			sv.OutputPreview = outputText(out)
+		}
 		if s.Render != nil && s.Render.Type == "html" {
 			sv.RenderURL = "/runs/" + url.PathEscape(d.ID) + "/steps/" + strconv.Itoa(i) + "/render"
 			sv.RenderKey = s.Render.Key

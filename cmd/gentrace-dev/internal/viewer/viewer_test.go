@@ -387,7 +387,7 @@ func TestPipelinesPage(t *testing.T) {
 	if n := strings.Count(p.body, `<circle class="dot p95"`); n != 6 {
 		t.Errorf("%d p95 points, want 6", n)
 	}
-	for _, want := range []string{"$0.6", "90 <span", "p50 300 ms · p95 600 ms"} {
+	for _, want := range []string{"$0.6", "90 <span", "6 runs)", "p50 300 ms · p95 600 ms"} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("pipelines page lacks %q", want)
 		}
@@ -412,6 +412,9 @@ func TestTestResultPage(t *testing.T) {
 	i, o, e := strings.Index(row, "go?"), strings.Index(row, "2012"), strings.Index(row, "2009")
 	if !strings.Contains(row, "year of go") || i < 0 || o < i || e < o {
 		t.Errorf("test run row does not show inputs, outputs and expected outputs side by side:\n%s", row)
+	}
+	if !strings.Contains(p.body, "<dt>Test runs</dt><dd>1</dd>") {
+		t.Error("the test result's header does not count its test runs")
 	}
 	if list := get(t, f.url+"/test-results"); !strings.Contains(list.body, "nightly") {
 		t.Error("the test results list lacks the result")
