@@ -53,7 +53,11 @@ const renderPage = `<!doctype html><title>Quarterly report</title>
 func TestBrowser(t *testing.T) {
 	path := chromium()
 	if path == "" {
-		t.Skip("no Chromium found (set GENTRACE_DEV_CHROMIUM, or install Debian's chromium package: apt-get install -y chromium)")
+		const msg = "no Chromium found (set GENTRACE_DEV_CHROMIUM, or install Debian's chromium package: apt-get install -y chromium)"
+		if os.Getenv("GENTRACE_DEV_REQUIRE_BROWSER") != "" {
+			t.Fatal(msg + "; GENTRACE_DEV_REQUIRE_BROWSER is set, so the test may not be skipped")
+		}
+		t.Skip(msg)
 	}
 	srv, err := server.Start(t.Context(), server.Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "dev.db")})
 	if err != nil {

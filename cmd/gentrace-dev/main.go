@@ -53,6 +53,7 @@ func main() {
 // hosts collects repeated -allow-host flags.
 type hosts []string
 
+// String and Set make hosts a flag.Value.
 func (h *hosts) String() string     { return strings.Join(*h, ",") }
 func (h *hosts) Set(v string) error { *h = append(*h, v); return nil }
 

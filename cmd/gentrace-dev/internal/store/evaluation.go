@@ -17,6 +17,7 @@ import (
 // does not know. Its text is the API's 404 message.
 type UnknownPipelineError struct{ Slug string }
 
+// Error returns the API's message.
 func (e *UnknownPipelineError) Error() string { return contract.PipelineNotFoundMessage(e.Slug) }
 
 // An UnknownCaseError refuses a test result whose testRuns[Index] names a
@@ -26,6 +27,7 @@ type UnknownCaseError struct {
 	CaseID, Slug string
 }
 
+// Error returns the API's message.
 func (e *UnknownCaseError) Error() string {
 	return contract.UnknownCaseMessage(e.Index, e.CaseID, e.Slug)
 }

@@ -20,6 +20,7 @@ type ForkError struct {
 	OtherRunID    string // the run already stored after it
 }
 
+// Error returns the API's message.
 func (e *ForkError) Error() string { return contract.ForkMessage(e.PreviousRunID, e.OtherRunID) }
 
 // AddRun stores a valid run received at the given time. A run whose ID is

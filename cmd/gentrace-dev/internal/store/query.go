@@ -30,6 +30,7 @@ type Cursor struct {
 	StartMS, Seq int64
 }
 
+// String returns the cursor's text form, for a page URL.
 func (c Cursor) String() string { return fmt.Sprintf("%d-%d", c.StartMS, c.Seq) }
 
 // ParseCursor reads a Cursor's text form.

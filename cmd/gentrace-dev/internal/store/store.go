@@ -79,6 +79,7 @@ func Open(ctx context.Context, file string) (*Store, error) {
 		q := url.Values{}
 		for _, p := range append([]string{
 			"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)",
+			"cache_size(-65536)", "mmap_size(268435456)", "temp_store(MEMORY)",
 		}, extra...) {
 			q.Add("_pragma", p)
 		}
