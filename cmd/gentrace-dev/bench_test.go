@@ -82,12 +82,16 @@ func startBench(b *testing.B) *server.Server {
 	return srv
 }
 
+// benchDir holds seeded100k's database; TestMain removes it.
+var benchDir string
+
 // seeded100k is a database of 100,000 runs, made once per process.
 var seeded100k = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "gentrace-dev-bench-")
 	if err != nil {
 		return "", err
 	}
+	benchDir = dir
 	file := filepath.Join(dir, "100k.db")
 	st, err := store.Open(context.Background(), file)
 	if err != nil {
@@ -111,7 +115,7 @@ func seed(st *store.Store, n int) error {
 				if i/writers%5 == 0 {
 					prev = ""
 				}
-				at := start.Add(time.Duration(i) * 30 * 24 * time.Hour / time.Duration(n))
+				at := start.Add(time.Duration(float64(30*24*time.Hour) * float64(i) / float64(n)))
 				body := seedRun(i, prev, at)
 				r, err := contract.ParseRun(body)
 				if err == nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -97,4 +98,12 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	if !strings.Contains(stdout.String(), "shutting down") || !strings.Contains(stdout.String(), "the key given with -key") {
 		t.Errorf("stdout = %q", stdout.String())
 	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
 }
