@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
 	"net/url"
 	"slices"
@@ -69,10 +68,33 @@ func decodeBody(body []byte) (object, error) {
 	return parseObject("", body)
 }
 
-// object is a JSON object kept as raw values, with the path it was found at.
+// object is a JSON object kept as raw members, with the path it was found
+// at. Objects are small, so members are a slice searched from the end (the
+// last of repeated keys wins, as in encoding/json).
 type object struct {
-	path   string
-	fields map[string]json.RawMessage
+	path    string
+	members []member
+}
+
+type member struct {
+	key string
+	raw json.RawMessage
+}
+
+// value returns the raw value of key, nil when absent.
+func (o object) value(key string) json.RawMessage {
+	raw, _ := o.get(key)
+	return raw
+}
+
+// get returns the raw value of the last member named key.
+func (o object) get(key string) (json.RawMessage, bool) {
+	for i := len(o.members) - 1; i >= 0; i-- {
+		if o.members[i].key == key {
+			return o.members[i].raw, true
+		}
+	}
+	return nil, false
 }
 
 // parseObject splits the JSON object found at path into its members, the
@@ -83,13 +105,13 @@ func parseObject(path string, raw json.RawMessage) (object, error) {
 	if err := wantKind(path, raw, "object"); err != nil {
 		return object{}, err
 	}
-	fields, ok := splitObject(raw)
+	members, ok := splitObject(raw)
 	if !ok { // not valid JSON after all: let encoding/json name the problem
 		var m map[string]json.RawMessage
 		err := json.Unmarshal(raw, &m)
 		return object{}, fmt.Errorf("%s: %v", path, err)
 	}
-	return object{path: path, fields: fields}, nil
+	return object{path: path, members: members}, nil
 }
 
 // parseArray splits the JSON array found at path into its elements; raw
@@ -168,15 +190,15 @@ func skipValue(b []byte, i int) int {
 	}
 }
 
-func splitObject(b []byte) (map[string]json.RawMessage, bool) {
+func splitObject(b []byte) ([]member, bool) {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, false
 	}
-	fields := make(map[string]json.RawMessage)
+	members := make([]member, 0, 8)
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return fields, skipSpace(b, i+1) == len(b)
+		return members, skipSpace(b, i+1) == len(b)
 	}
 	for i < len(b) {
 		if b[i] != '"' {
@@ -198,12 +220,12 @@ func splitObject(b []byte) (map[string]json.RawMessage, bool) {
 		if vEnd < 0 {
 			return nil, false
 		}
-		fields[key] = json.RawMessage(b[i:vEnd:vEnd])
+		members = append(members, member{key, json.RawMessage(b[i:vEnd:vEnd])})
 		switch i = skipSpace(b, vEnd); {
 		case i < len(b) && b[i] == ',':
 			i = skipSpace(b, i+1)
 		case i < len(b) && b[i] == '}':
-			return fields, skipSpace(b, i+1) == len(b)
+			return members, skipSpace(b, i+1) == len(b)
 		default:
 			return nil, false
 		}
@@ -270,7 +292,7 @@ func (o object) at(key string) string {
 // contract says the field is nullable, and is otherwise left to the type
 // check to reject.
 func (o object) field(key string, required, nullable bool) (json.RawMessage, bool, error) {
-	raw, ok := o.fields[key]
+	raw, ok := o.get(key)
 	switch {
 	case !ok && required:
 		return nil, false, fmt.Errorf("%s is required", o.at(key))
@@ -283,7 +305,12 @@ func (o object) field(key string, required, nullable bool) (json.RawMessage, boo
 // keys returns the field names in sorted order, so that when several fields
 // are wrong the message names the same one every time.
 func (o object) keys() []string {
-	return slices.Sorted(maps.Keys(o.fields))
+	keys := make([]string, 0, len(o.members))
+	for _, m := range o.members {
+		keys = append(keys, m.key)
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }
 
 // onlyFields rejects any field not in allowed.
@@ -302,7 +329,40 @@ func (o object) str(key string, required, nullable bool) (string, error) {
 	if err != nil || !ok {
 		return "", err
 	}
+	if len(raw) > 0 && raw[0] == '"' {
+		if s, ok := unquote(raw); ok {
+			return s, nil // the path is only built for an error
+		}
+	}
 	return parseString(o.at(key), raw)
+}
+
+// time returns the RFC 3339 date-time at key, which is required.
+func (o object) time(key string) (time.Time, error) {
+	raw, _, err := o.field(key, true, false)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if len(raw) > 0 && raw[0] == '"' {
+		if s, ok := unquote(raw); ok {
+			if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+				return t, nil
+			}
+		}
+	}
+	return parseTime(o.at(key), raw)
+}
+
+// millis returns the whole milliseconds at key, which is required.
+func (o object) millis(key string) (int64, error) {
+	raw, _, err := o.field(key, true, false)
+	if err != nil {
+		return 0, err
+	}
+	if n, err := strconv.ParseInt(string(raw), 10, 64); err == nil && n >= 0 {
+		return n, nil
+	}
+	return parseMillis(o.at(key), raw)
 }
 
 // obj returns the object at key; ok is false when it is absent (or null where
@@ -386,7 +446,7 @@ func parseMap(path string, raw json.RawMessage) (map[string]any, error) {
 // when present, must be {"type": "dollars"|"cents", "value": N} with N a
 // finite number ≥ 0.
 func checkCost(outputs object) error {
-	raw, ok := outputs.fields["cost"]
+	raw, ok := outputs.get("cost")
 	if !ok {
 		return nil
 	}

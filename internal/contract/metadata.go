@@ -40,9 +40,9 @@ func parseMetadata(path string, raw json.RawMessage) (map[string]MetadataValue, 
 	if err != nil {
 		return nil, err
 	}
-	md := make(map[string]MetadataValue, len(o.fields))
+	md := make(map[string]MetadataValue, len(o.members))
 	for _, key := range o.keys() {
-		v, err := parseMetadataValue(quoteKey(path, key), o.fields[key])
+		v, err := parseMetadataValue(quoteKey(path, key), o.value(key))
 		if err != nil {
 			return nil, err
 		}

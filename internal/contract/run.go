@@ -78,7 +78,7 @@ func ParseRun(body []byte) (Run, error) {
 	if run.CollectionMethod, err = o.str("collectionMethod", false, false); err != nil {
 		return Run{}, err
 	}
-	if _, present := o.fields["collectionMethod"]; present && run.CollectionMethod != "manual" && run.CollectionMethod != "runner" {
+	if _, present := o.get("collectionMethod"); present && run.CollectionMethod != "manual" && run.CollectionMethod != "runner" {
 		return Run{}, fmt.Errorf(`collectionMethod must be "manual" or "runner", got %q`, run.CollectionMethod)
 	}
 	if raw, ok, err := o.field("previousRunId", false, true); err != nil {
@@ -151,7 +151,7 @@ func parseStep(path string, raw json.RawMessage) (StepRun, error) {
 				return StepRun{}, err
 			}
 		}
-		*f.raw = o.fields[f.key]
+		*f.raw, _ = o.get(f.key)
 		if *f.dst, err = parseMap(obj.path, *f.raw); err != nil {
 			return StepRun{}, err
 		}
@@ -159,27 +159,14 @@ func parseStep(path string, raw json.RawMessage) (StepRun, error) {
 	if step.Context, err = parseStepContext(o); err != nil {
 		return StepRun{}, err
 	}
-	raw, _, err = o.field("elapsedTime", true, false)
-	if err != nil {
+	if step.ElapsedTime, err = o.millis("elapsedTime"); err != nil {
 		return StepRun{}, err
 	}
-	if step.ElapsedTime, err = parseMillis(o.at("elapsedTime"), raw); err != nil {
+	if step.StartTime, err = o.time("startTime"); err != nil {
 		return StepRun{}, err
 	}
-	for _, f := range []struct {
-		key string
-		dst *time.Time
-	}{
-		{"startTime", &step.StartTime},
-		{"endTime", &step.EndTime},
-	} {
-		raw, _, err := o.field(f.key, true, false)
-		if err != nil {
-			return StepRun{}, err
-		}
-		if *f.dst, err = parseTime(o.at(f.key), raw); err != nil {
-			return StepRun{}, err
-		}
+	if step.EndTime, err = o.time("endTime"); err != nil {
+		return StepRun{}, err
 	}
 	if step.Error, err = o.str("error", false, true); err != nil {
 		return StepRun{}, err

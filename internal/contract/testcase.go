@@ -53,7 +53,7 @@ func ParseNewTestCases(body []byte) (NewTestCases, error) {
 		return NewTestCases{}, err
 	}
 	var out NewTestCases
-	if _, ok := o.fields["pipelineSlug"]; !ok {
+	if _, ok := o.get("pipelineSlug"); !ok {
 		return NewTestCases{}, fmt.Errorf("pipelineSlug is required (this server does not file test cases by datasetId)")
 	}
 	if out.PipelineSlug, err = o.str("pipelineSlug", true, false); err != nil {
@@ -112,17 +112,17 @@ func parseNewTestCase(o object, inList bool) (NewTestCase, error) {
 	if _, _, err := o.obj("inputs", true, false); err != nil {
 		return NewTestCase{}, err
 	}
-	if _, err := parseMap(o.at("inputs"), o.fields["inputs"]); err != nil {
+	if _, err := parseMap(o.at("inputs"), o.value("inputs")); err != nil {
 		return NewTestCase{}, err
 	}
-	c.Inputs = o.fields["inputs"]
+	c.Inputs = o.value("inputs")
 	if _, ok, err := o.obj("expectedOutputs", false, !inList); err != nil {
 		return NewTestCase{}, err
 	} else if ok {
-		if _, err := parseMap(o.at("expectedOutputs"), o.fields["expectedOutputs"]); err != nil {
+		if _, err := parseMap(o.at("expectedOutputs"), o.value("expectedOutputs")); err != nil {
 			return NewTestCase{}, err
 		}
-		c.ExpectedOutputs = o.fields["expectedOutputs"]
+		c.ExpectedOutputs = o.value("expectedOutputs")
 	}
 	return c, nil
 }

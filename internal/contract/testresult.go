@@ -115,7 +115,7 @@ func parseTestRun(path string, raw json.RawMessage) (TestRun, error) {
 	if _, _, err := o.obj("inputs", true, false); err != nil {
 		return TestRun{}, err
 	}
-	tr.RawInputs = o.fields["inputs"]
+	tr.RawInputs = o.value("inputs")
 	if tr.Inputs, err = parseMap(o.at("inputs"), tr.RawInputs); err != nil {
 		return TestRun{}, err
 	}
@@ -125,7 +125,7 @@ func parseTestRun(path string, raw json.RawMessage) (TestRun, error) {
 		if err := checkCost(outputs); err != nil {
 			return TestRun{}, err
 		}
-		tr.RawOutputs = o.fields["outputs"]
+		tr.RawOutputs = o.value("outputs")
 		if tr.Outputs, err = parseMap(outputs.path, tr.RawOutputs); err != nil {
 			return TestRun{}, err
 		}
