@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -144,9 +145,9 @@ func metadataFilterValue(v contract.MetadataValue) string {
 // addRun stores rec unless its ID is already there. newSlug reports a
 // pipeline created with it.
 func (t *wtx) addRun(rec *runRecord) (duplicate, newSlug bool, err error) {
-	var stored sql.NullInt64
+	var stored, earlyThread sql.NullInt64
 	var prevThread, other sql.NullString
-	if err := t.queryRow(sqlRunLookup, rec.id, rec.prev).Scan(&stored, &prevThread, &other); err != nil {
+	if err := t.queryRow(sqlRunLookup, rec.id, rec.prev).Scan(&stored, &prevThread, &other, &earlyThread); err != nil {
 		return false, false, err
 	}
 	if stored.Valid {
@@ -202,14 +203,7 @@ func (t *wtx) addRun(rec *runRecord) (duplicate, newSlug bool, err error) {
 		}
 	}
 
-	// Runs that arrived before this one and named it (directly or through
-	// others) used its id as their thread: move them to its thread.
-	if thread != rec.id {
-		if err := t.mergeThread(rec.id, thread); err != nil {
-			return false, false, err
-		}
-	}
-	if err := t.addToThread(thread, 1, f.Start.UnixMilli(), f.Start.UnixMilli(), seq, nullFloat(f.CostUSD, f.HasCost)); err != nil {
+	if err := t.fileInThread(rec, thread, earlyThread.Valid, seq); err != nil {
 		return false, false, err
 	}
 
@@ -222,18 +216,56 @@ func (t *wtx) addRun(rec *runRecord) (duplicate, newSlug bool, err error) {
 	return false, newSlug, nil
 }
 
-// mergeThread moves the runs and the thread row filed under from into to.
-func (t *wtx) mergeThread(from, to string) error {
-	res, err := t.exec(sqlMoveThread, to, from)
-	if err != nil {
+// fileInThread keeps the threads table for a run just stored in thread. A
+// thread has a row once it has two runs (counting the runs that arrived
+// before their previous run), so that a run outside any thread writes
+// nothing here. early tells that runs which arrived before this one named
+// it as their previous run: their row is filed under this run's id.
+func (t *wtx) fileInThread(rec *runRecord, thread string, early bool, seq int64) error {
+	start := rec.facts.Start.UnixMilli()
+	cost := nullFloat(rec.facts.CostUSD, rec.facts.HasCost)
+	if rec.prev == "" {
+		if !early {
+			return nil // a run on its own, so far
+		}
+		return t.addToThread(thread, 1, start, start, seq, cost)
+	}
+	// The thread gets a row with its first run, if stored, before anything
+	// is added to it.
+	var one int
+	switch err := t.queryRow(sqlThreadRow, thread).Scan(&one, new(int64), new(int64), new(int64), new(sql.NullFloat64)); {
+	case errors.Is(err, sql.ErrNoRows):
+		var rootSeq, rootStart int64
+		var rootCost sql.NullFloat64
+		switch err := t.queryRow(sqlThreadRoot, thread).Scan(&rootSeq, &rootStart, &rootCost); {
+		case err == nil:
+			if err := t.addToThread(thread, 1, rootStart, rootStart, rootSeq, rootCost); err != nil {
+				return err
+			}
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+	case err != nil:
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil
+	// Runs that arrived before this one and named it (directly or through
+	// others) used its id as their thread: move them to its thread.
+	if early {
+		if err := t.mergeThread(rec.id, thread); err != nil {
+			return err
+		}
+	}
+	return t.addToThread(thread, 1, start, start, seq, cost)
+}
+
+// mergeThread moves the runs and the thread row filed under from into to.
+func (t *wtx) mergeThread(from, to string) error {
+	if _, err := t.exec(sqlMoveThread, to, from); err != nil {
+		return err
 	}
 	var turns, first, last, lastSeq int64
 	var cost sql.NullFloat64
-	err = t.queryRow(sqlThreadRow, from).
+	err := t.queryRow(sqlThreadRow, from).
 		Scan(&turns, &first, &last, &lastSeq, &cost)
 	if err != nil {
 		return fmt.Errorf("thread %s: %w", from, err)

@@ -4,11 +4,13 @@ package store
 
 const (
 	// sqlRunLookup answers, for a run id (?1) and its previous run id (?2):
-	// is the run stored, the previous run's thread if it is stored, and the
-	// run already stored after that previous run, if any.
+	// is the run stored, the previous run's thread if it is stored, the run
+	// already stored after that previous run, if any, and whether runs that
+	// arrived earlier made a thread under the run's id.
 	sqlRunLookup = `SELECT (SELECT 1 FROM runs WHERE id = ?1), (SELECT thread_id FROM runs WHERE id = ?2),
-		(SELECT sent_id FROM runs WHERE previous_run_id = ?2)`
-	sqlInsertRun = `INSERT INTO runs (id, sent_id, slug, collection_method, previous_run_id, thread_id,
+		(SELECT sent_id FROM runs WHERE previous_run_id = ?2), (SELECT 1 FROM threads WHERE thread_id = ?1)`
+	sqlThreadRoot = `SELECT seq, start_ms, cost_usd FROM runs WHERE id = ?`
+	sqlInsertRun  = `INSERT INTO runs (id, sent_id, slug, collection_method, previous_run_id, thread_id,
 		user_id, session_id, start_ms, end_ms, latency_ms, step_count, cost_usd,
 		prompt_tokens, completion_tokens, total_tokens, tokens_estimated, error, run_error, metadata, received_ms)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -16,7 +18,7 @@ const (
 		context, elapsed_ms, start_ms, end_ms, error, cost_usd, usage, ttft_ms, closed_early)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlInsertMetadata = `INSERT INTO run_metadata (run_seq, key, value, start_ms) VALUES (?, ?, ?, ?)`
-	sqlMoveThread     = `UPDATE runs SET thread_id = ? WHERE thread_id = ?`
+	sqlMoveThread     = `UPDATE runs SET thread_id = ? WHERE thread_id = ? AND previous_run_id IS NOT NULL`
 	sqlThreadRow      = `SELECT turns, first_ms, last_ms, last_seq, cost_usd FROM threads WHERE thread_id = ?`
 	sqlDeleteThread   = `DELETE FROM threads WHERE thread_id = ?`
 	sqlAddToThread    = `INSERT INTO threads (thread_id, turns, first_ms, last_ms, last_seq, cost_usd)
@@ -43,7 +45,7 @@ const (
 )
 
 var writeStatements = []string{
-	sqlRunLookup, sqlInsertRun, sqlInsertStep, sqlInsertMetadata,
+	sqlRunLookup, sqlThreadRoot, sqlInsertRun, sqlInsertStep, sqlInsertMetadata,
 	sqlMoveThread, sqlThreadRow, sqlDeleteThread, sqlAddToThread, sqlEnsurePipeline,
 	sqlInsertTestCase, sqlPipelineExists, sqlCaseOfPipeline, sqlInsertTestResult, sqlInsertTestRun,
 }

@@ -88,12 +88,15 @@ type ThreadTurn struct {
 // arrived: its ID is known only from the second run's previousRunId.
 func (s *Store) Thread(ctx context.Context, id string) (turns []ThreadTurn, missingFirst, ok bool, err error) {
 	id = strings.ToLower(id)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+summaryColumns+`, coalesce(r.previous_run_id, ''),
+	// The thread's first run is found by its id, the others through the
+	// partial index of runs that name a previous run.
+	const turn = `SELECT ` + summaryColumns + `, coalesce(r.previous_run_id, ''),
 		coalesce(f.invocation, ''), f.inputs, coalesce(l.invocation, ''), l.outputs
 		FROM runs r LEFT JOIN threads t ON t.thread_id = r.thread_id
 		LEFT JOIN steps f ON f.key = r.seq << 20
-		LEFT JOIN steps l ON l.key = (r.seq << 20) + r.step_count - 1
-		WHERE r.thread_id = ?`, id)
+		LEFT JOIN steps l ON l.key = (r.seq << 20) + r.step_count - 1`
+	rows, err := s.r.QueryContext(ctx, turn+` WHERE r.id = ?1 UNION ALL `+
+		turn+` WHERE r.thread_id = ?1 AND r.previous_run_id IS NOT NULL`, id)
 	if err != nil {
 		return nil, false, false, fmt.Errorf("store: thread %s: %w", id, err)
 	}

@@ -36,7 +36,8 @@ CREATE UNIQUE INDEX runs_previous ON runs(previous_run_id) WHERE previous_run_id
 CREATE INDEX runs_time ON runs(start_ms, seq);
 CREATE INDEX runs_slug ON runs(slug, start_ms, seq);
 CREATE INDEX runs_user ON runs(user_id, start_ms, seq);
-CREATE INDEX runs_thread ON runs(thread_id);
+-- Only runs that name a previous run: a thread's first run is found by its id.
+CREATE INDEX runs_thread ON runs(thread_id) WHERE previous_run_id IS NOT NULL;
 
 -- A step's key is its run's seq shifted left by 20 bits, plus its index:
 -- a run's steps are one range of the table's own B-tree, appended in order.
@@ -71,7 +72,8 @@ CREATE TABLE run_metadata (
 	PRIMARY KEY (key, value, start_ms, run_seq) -- the filter's order: the table is its own index
 ) WITHOUT ROWID;
 
--- One row per thread, kept up to date as runs arrive in any order.
+-- One row per thread of two runs or more (counting runs that arrived before
+-- the run they name), kept up to date as runs arrive in any order.
 CREATE TABLE threads (
 	thread_id TEXT PRIMARY KEY,
 	turns     INTEGER NOT NULL,
