@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gentrace/gentrace-go/internal/contract"
 	"github.com/google/uuid"
 )
 
@@ -138,150 +139,32 @@ func copyJSON(field string, m map[string]any) map[string]any {
 	return out
 }
 
-// testCaseJSON is a test case as the API serves it.
-type testCaseJSON struct {
-	ID              string         `json:"id"`
-	Name            string         `json:"name"`
-	Inputs          map[string]any `json:"inputs"`
-	ExpectedOutputs map[string]any `json:"expectedOutputs"`
-	PipelineID      string         `json:"pipelineId"`
-	DatasetID       string         `json:"datasetId"`
-	CreatedAt       string         `json:"createdAt"`
-	UpdatedAt       string         `json:"updatedAt"`
-	ArchivedAt      *string        `json:"archivedAt"`
-	DeletedAt       *string        `json:"deletedAt"`
-}
-
-// apiTime is the API's date-time format: UTC, milliseconds always shown.
-const apiTime = "2006-01-02T15:04:05.000Z07:00"
-
 // handleTestCases serves GET /api/v1/test-case?pipelineSlug=S.
 func (s *Server) handleTestCases(w http.ResponseWriter, r *http.Request, _ []byte) {
-	slug := r.URL.Query().Get("pipelineSlug")
-	if slug == "" {
-		s.reject(w, http.StatusBadRequest, "pipelineSlug query parameter is required (this fake does not look test cases up by pipelineId or datasetId)")
+	slug, err := contract.TestCaseQuery(r.URL.Query())
+	if err != nil {
+		s.reject(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	s.mu.Lock()
 	p := s.pipelines[slug]
-	var cases []testCaseJSON
+	var cases []contract.TestCase
 	if p != nil {
-		cases = make([]testCaseJSON, len(p.cases))
+		cases = make([]contract.TestCase, len(p.cases))
 		for i, c := range p.cases {
-			cases[i] = testCaseJSON{
-				ID: c.ID, Name: c.Name, Inputs: c.Inputs, ExpectedOutputs: c.ExpectedOutputs,
+			cases[i] = contract.TestCase{
+				ID: c.ID, Name: c.Name, Inputs: mustJSON(c.Inputs), ExpectedOutputs: mustJSON(c.ExpectedOutputs),
 				PipelineID: c.PipelineID, DatasetID: c.DatasetID,
-				CreatedAt: c.CreatedAt.UTC().Format(apiTime), UpdatedAt: c.UpdatedAt.UTC().Format(apiTime),
+				CreatedAt: c.CreatedAt.UTC().Format(contract.TimeLayout), UpdatedAt: c.UpdatedAt.UTC().Format(contract.TimeLayout),
 			}
 		}
 	}
 	s.mu.Unlock()
 	if p == nil {
-		s.reject(w, http.StatusNotFound, fmt.Sprintf("pipeline %q not found", slug))
+		s.reject(w, http.StatusNotFound, contract.PipelineNotFoundMessage(slug))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"testCases": cases})
-}
-
-// parseTestResult validates a test-result-simple body and decodes it. Rules
-// that need the server's state (the pipeline and its cases) are applied by
-// handleTestResult.
-func parseTestResult(body []byte) (TestResult, error) {
-	o, err := decodeBody(body)
-	if err != nil {
-		return TestResult{}, err
-	}
-	var res TestResult
-	if res.PipelineSlug, err = o.str("pipelineSlug", true, false); err != nil {
-		return TestResult{}, err
-	}
-	if res.PipelineSlug == "" {
-		return TestResult{}, fmt.Errorf("pipelineSlug must not be empty")
-	}
-	for _, f := range []struct {
-		key string
-		dst *string
-	}{
-		{"name", &res.Name},
-		{"branch", &res.Branch},
-		{"commit", &res.Commit},
-	} {
-		if *f.dst, err = o.str(f.key, false, true); err != nil {
-			return TestResult{}, err
-		}
-	}
-	if raw, ok, err := o.field("metadata", false, true); err != nil {
-		return TestResult{}, err
-	} else if ok {
-		if res.Metadata, err = parseMetadata("metadata", raw); err != nil {
-			return TestResult{}, err
-		}
-	}
-	if raw, ok, _ := o.field("triggerRemoteEvals", false, false); ok {
-		if err := wantKind("triggerRemoteEvals", raw, "boolean"); err != nil {
-			return TestResult{}, err
-		}
-	}
-	raw, _, err := o.field("testRuns", true, false)
-	if err != nil {
-		return TestResult{}, err
-	}
-	if err := wantKind("testRuns", raw, "array"); err != nil {
-		return TestResult{}, err
-	}
-	var runs []json.RawMessage
-	if err := json.Unmarshal(raw, &runs); err != nil {
-		return TestResult{}, fmt.Errorf("testRuns: %v", err)
-	}
-	res.TestRuns = make([]TestRun, len(runs))
-	for i, raw := range runs {
-		if res.TestRuns[i], err = parseTestRun(fmt.Sprintf("testRuns[%d]", i), raw); err != nil {
-			return TestResult{}, err
-		}
-	}
-	return res, nil
-}
-
-func parseTestRun(path string, raw json.RawMessage) (TestRun, error) {
-	o, err := parseObject(path, raw)
-	if err != nil {
-		return TestRun{}, err
-	}
-	var tr TestRun
-	if raw, ok, err := o.field("id", false, true); err != nil {
-		return TestRun{}, err
-	} else if ok {
-		if tr.ID, err = parseUUID(o.at("id"), raw, false); err != nil {
-			return TestRun{}, err
-		}
-	}
-	raw, _, err = o.field("caseId", true, false)
-	if err != nil {
-		return TestRun{}, err
-	}
-	if tr.CaseID, err = parseUUID(o.at("caseId"), raw, false); err != nil {
-		return TestRun{}, err
-	}
-	if _, _, err := o.obj("inputs", true, false); err != nil {
-		return TestRun{}, err
-	}
-	if tr.Inputs, err = parseMap(o.at("inputs"), o.fields["inputs"]); err != nil {
-		return TestRun{}, err
-	}
-	if outputs, ok, err := o.obj("outputs", false, false); err != nil {
-		return TestRun{}, err
-	} else if ok {
-		if err := checkCost(outputs); err != nil {
-			return TestRun{}, err
-		}
-		if tr.Outputs, err = parseMap(outputs.path, o.fields["outputs"]); err != nil {
-			return TestRun{}, err
-		}
-	}
-	if tr.Error, err = o.str("error", false, true); err != nil {
-		return TestRun{}, err
-	}
-	return tr, nil
 }
 
 // handleTestResult serves POST /api/v1/test-result-simple.
@@ -299,13 +182,13 @@ func (s *Server) handleTestResult(w http.ResponseWriter, r *http.Request, body [
 	p := s.pipelines[res.PipelineSlug]
 	if p == nil {
 		s.mu.Unlock()
-		s.reject(w, http.StatusNotFound, fmt.Sprintf("pipeline %q not found", res.PipelineSlug))
+		s.reject(w, http.StatusNotFound, contract.PipelineNotFoundMessage(res.PipelineSlug))
 		return
 	}
 	for i, tr := range res.TestRuns {
 		if !p.caseIDs[strings.ToLower(tr.CaseID)] {
 			s.mu.Unlock()
-			s.reject(w, http.StatusBadRequest, fmt.Sprintf("testRuns[%d].caseId %q is not a test case of pipeline %q", i, tr.CaseID, res.PipelineSlug))
+			s.reject(w, http.StatusBadRequest, contract.UnknownCaseMessage(i, tr.CaseID, res.PipelineSlug))
 			return
 		}
 	}

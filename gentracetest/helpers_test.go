@@ -131,14 +131,6 @@ func minimalRun() map[string]any {
 	return map[string]any{"id": uuid.NewString(), "stepRuns": []any{}}
 }
 
-func step(m map[string]any, i int) map[string]any {
-	return m["stepRuns"].([]any)[i].(map[string]any)
-}
-
-func stepContext(m map[string]any) map[string]any {
-	return step(m, 0)["context"].(map[string]any)
-}
-
 func newV4() string { return uuid.NewString() }
 
 type statusError struct{ r response }

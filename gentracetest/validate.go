@@ -1,261 +1,97 @@
 package gentracetest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"math"
-	"net/url"
-	"slices"
-	"strconv"
-	"time"
 
-	"github.com/google/uuid"
+	"github.com/gentrace/gentrace-go/internal/contract"
 )
 
-// The validators in this file check raw JSON values one field at a time so
-// that every error names the field by its path, like
-// stepRuns[0].context.metadata["env"].type.
+// Request bodies are validated by internal/contract, which the gentrace-dev
+// command shares, so that both backends accept and refuse the same bodies
+// with the same messages. The functions here turn its results into this
+// package's public types.
 
-// kind reports the JSON type of a raw value from its first byte.
-func kind(raw json.RawMessage) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return "nothing"
+// parseRun validates a run body against the contract and decodes it. It
+// checks only the body; rules that need the server's state (deduplication,
+// previousRunId reuse) are applied by handleRun.
+func parseRun(body []byte) (Run, error) {
+	c, err := contract.ParseRun(body)
+	if err != nil {
+		return Run{}, err
 	}
-	switch raw[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	default:
-		return "number"
+	run := Run{
+		ID:               c.ID,
+		Slug:             c.Slug,
+		CollectionMethod: c.CollectionMethod,
+		PreviousRunID:    c.PreviousRunID,
+		Metadata:         metadata(c.Metadata),
+		StepRuns:         make([]StepRun, len(c.StepRuns)),
+		Error:            c.Error,
 	}
-}
-
-func isNull(raw json.RawMessage) bool { return kind(raw) == "null" }
-
-// wantKind returns an error naming path unless raw has JSON type want.
-func wantKind(path string, raw json.RawMessage, want string) error {
-	if got := kind(raw); got != want {
-		article := "a"
-		if want == "object" || want == "array" {
-			article = "an"
+	for i, s := range c.StepRuns {
+		run.StepRuns[i] = StepRun{
+			ProviderName: s.ProviderName,
+			Invocation:   s.Invocation,
+			ModelParams:  s.ModelParams,
+			Inputs:       s.Inputs,
+			Outputs:      s.Outputs,
+			Context: StepContext{
+				UserID:   s.Context.UserID,
+				Metadata: metadata(s.Context.Metadata),
+			},
+			ElapsedTime: s.ElapsedTime,
+			StartTime:   s.StartTime,
+			EndTime:     s.EndTime,
+			Error:       s.Error,
 		}
-		return fmt.Errorf("%s must be %s %s, got %s", path, article, want, got)
-	}
-	return nil
-}
-
-// decodeBody parses a request body that must be a JSON object.
-func decodeBody(body []byte) (object, error) {
-	if !json.Valid(body) {
-		var v any
-		err := json.Unmarshal(body, &v)
-		return object{}, fmt.Errorf("request body is not valid JSON: %v", err)
-	}
-	if k := kind(body); k != "object" {
-		return object{}, fmt.Errorf("request body must be a JSON object, got %s", k)
-	}
-	return parseObject("", body)
-}
-
-// object is a JSON object kept as raw values, with the path it was found at.
-type object struct {
-	path   string
-	fields map[string]json.RawMessage
-}
-
-func parseObject(path string, raw json.RawMessage) (object, error) {
-	if err := wantKind(path, raw, "object"); err != nil {
-		return object{}, err
-	}
-	o := object{path: path}
-	if err := json.Unmarshal(raw, &o.fields); err != nil {
-		return object{}, fmt.Errorf("%s: %v", path, err)
-	}
-	return o, nil
-}
-
-// at returns the path of the field key.
-func (o object) at(key string) string {
-	if o.path == "" {
-		return key
-	}
-	return o.path + "." + key
-}
-
-// field returns the raw value of key and whether it carries a value. An
-// absent required field is an error; null counts as absent only where the
-// contract says the field is nullable, and is otherwise left to the type
-// check to reject.
-func (o object) field(key string, required, nullable bool) (json.RawMessage, bool, error) {
-	raw, ok := o.fields[key]
-	switch {
-	case !ok && required:
-		return nil, false, fmt.Errorf("%s is required", o.at(key))
-	case !ok, nullable && isNull(raw):
-		return nil, false, nil
-	}
-	return raw, true, nil
-}
-
-// keys returns the field names in sorted order, so that when several fields
-// are wrong the message names the same one every time.
-func (o object) keys() []string {
-	return slices.Sorted(maps.Keys(o.fields))
-}
-
-// onlyFields rejects any field not in allowed.
-func (o object) onlyFields(allowed ...string) error {
-	for _, k := range o.keys() {
-		if !slices.Contains(allowed, k) {
-			return fmt.Errorf("%s has unexpected field %q", o.path, k)
+		if r := s.Context.Render; r != nil {
+			run.StepRuns[i].Context.Render = &Render{Type: r.Type, Key: r.Key}
 		}
 	}
-	return nil
+	return run, nil
 }
 
-// str returns the string at key; absent (or null where nullable) gives "".
-func (o object) str(key string, required, nullable bool) (string, error) {
-	raw, ok, err := o.field(key, required, nullable)
-	if err != nil || !ok {
-		return "", err
-	}
-	return parseString(o.at(key), raw)
-}
-
-// obj returns the object at key; ok is false when it is absent (or null where
-// nullable).
-func (o object) obj(key string, required, nullable bool) (object, bool, error) {
-	raw, ok, err := o.field(key, required, nullable)
-	if err != nil || !ok {
-		return object{}, false, err
-	}
-	sub, err := parseObject(o.at(key), raw)
-	return sub, err == nil, err
-}
-
-func parseString(path string, raw json.RawMessage) (string, error) {
-	if err := wantKind(path, raw, "string"); err != nil {
-		return "", err
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", fmt.Errorf("%s: %v", path, err)
-	}
-	return s, nil
-}
-
-// parseUUID accepts only the canonical 36-character form, in either case,
-// and with v4 set only a version 4 RFC 4122 UUID, which is what the SDK makes.
-func parseUUID(path string, raw json.RawMessage, v4 bool) (string, error) {
-	s, err := parseString(path, raw)
+// parseTestResult validates a test-result-simple body and decodes it. Rules
+// that need the server's state (the pipeline and its cases) are applied by
+// handleTestResult.
+func parseTestResult(body []byte) (TestResult, error) {
+	c, err := contract.ParseTestResult(body)
 	if err != nil {
-		return "", err
+		return TestResult{}, err
 	}
-	u, err := uuid.Parse(s)
-	if err != nil || len(s) != 36 {
-		return "", fmt.Errorf("%s must be a UUID, got %q", path, s)
+	res := TestResult{
+		PipelineSlug: c.PipelineSlug,
+		Name:         c.Name,
+		Branch:       c.Branch,
+		Commit:       c.Commit,
+		Metadata:     metadata(c.Metadata),
+		TestRuns:     make([]TestRun, len(c.TestRuns)),
 	}
-	if v4 && (u.Version() != 4 || u.Variant() != uuid.RFC4122) {
-		return "", fmt.Errorf("%s must be a version 4 UUID, got %q (version %d)", path, s, u.Version())
+	for i, tr := range c.TestRuns {
+		res.TestRuns[i] = TestRun{ID: tr.ID, CaseID: tr.CaseID, Inputs: tr.Inputs, Outputs: tr.Outputs, Error: tr.Error}
 	}
-	return s, nil
+	return res, nil
 }
 
-func parseTime(path string, raw json.RawMessage) (time.Time, error) {
-	s, err := parseString(path, raw)
-	if err != nil {
-		return time.Time{}, err
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%s must be an RFC 3339 date-time, got %q", path, s)
-	}
-	return t, nil
-}
-
-// parseMillis accepts a non-negative integer literal; a fraction or an
-// exponent means the client did not send whole milliseconds.
-func parseMillis(path string, raw json.RawMessage) (int64, error) {
-	if k := kind(raw); k != "number" {
-		return 0, fmt.Errorf("%s must be an integer, got %s", path, k)
-	}
-	n, err := strconv.ParseInt(string(bytes.TrimSpace(raw)), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%s must be an integer, got %s", path, raw)
-	}
-	if n < 0 {
-		return 0, fmt.Errorf("%s must not be negative, got %d", path, n)
-	}
-	return n, nil
-}
-
-// parseMap decodes a JSON object into a map for the typed view of a record.
-// The caller has checked that raw is an object.
-func parseMap(path string, raw json.RawMessage) (map[string]any, error) {
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	return m, nil
-}
-
-// checkCost applies the manual cost rule to an outputs object: a "cost" key,
-// when present, must be {"type": "dollars"|"cents", "value": N} with N a
-// finite number ≥ 0.
-func checkCost(outputs object) error {
-	raw, ok := outputs.fields["cost"]
-	if !ok {
+// metadata converts decoded metadata, keeping nil for absent metadata.
+func metadata(m map[string]contract.MetadataValue) map[string]MetadataValue {
+	if m == nil {
 		return nil
 	}
-	cost, err := parseObject(outputs.at("cost"), raw)
-	if err != nil {
-		return err
+	out := make(map[string]MetadataValue, len(m))
+	for k, v := range m {
+		out[k] = MetadataValue(v)
 	}
-	if err := cost.onlyFields("type", "value"); err != nil {
-		return err
-	}
-	typ, err := cost.str("type", true, false)
-	if err != nil {
-		return err
-	}
-	if typ != "dollars" && typ != "cents" {
-		return fmt.Errorf(`%s must be "dollars" or "cents", got %q`, cost.at("type"), typ)
-	}
-	value, _, err := cost.field("value", true, false)
-	if err != nil {
-		return err
-	}
-	if err := wantKind(cost.at("value"), value, "number"); err != nil {
-		return err
-	}
-	n, err := strconv.ParseFloat(string(bytes.TrimSpace(value)), 64)
-	if err != nil || math.IsInf(n, 0) || math.IsNaN(n) {
-		return fmt.Errorf("%s must be a finite number, got %s", cost.at("value"), value)
-	}
-	if n < 0 {
-		return fmt.Errorf("%s must not be negative, got %s", cost.at("value"), value)
-	}
-	return nil
+	return out
 }
 
-// isAbsoluteURL reports whether s has a scheme and something after it: a
-// host (https://example.com) or an opaque part (mailto:a@example.com).
-func isAbsoluteURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && u.IsAbs() && (u.Host != "" || u.Opaque != "")
-}
-
-// quoteKey formats a map key for a path, as in metadata["env"].
-func quoteKey(path, key string) string {
-	return path + "[" + strconv.Quote(key) + "]"
+// mustJSON encodes a test case's inputs or expected outputs for an answer;
+// AddTestCases has already checked that they encode.
+func mustJSON(m map[string]any) json.RawMessage {
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(fmt.Sprintf("gentracetest: encoding a seeded test case: %v", err))
+	}
+	return b
 }

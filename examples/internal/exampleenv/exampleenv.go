@@ -20,6 +20,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -65,6 +68,7 @@ type Env struct {
 	out          io.Writer
 	fakeOpenAI   *openaitest.Server
 	fakeGentrace *gentracetest.Server
+	viewer       string // a gentrace-dev viewer receiving the runs, or ""
 }
 
 // Start prepares the services and prints which mode each one is in.
@@ -94,6 +98,9 @@ func Start(opts Options) (*Env, error) {
 		}
 		e.Gentrace = c
 		fmt.Fprintf(e.out, "Gentrace: online (%s, key from GENTRACE_API_KEY)\n", c.BaseURL())
+		if e.viewer = DevViewer(c.BaseURL()); e.viewer != "" {
+			fmt.Fprintf(e.out, "          a local gentrace-dev: see the runs at %s/\n", e.viewer)
+		}
 	} else {
 		e.fakeGentrace = gentracetest.NewServer()
 		if opts.SeedGentrace != nil {
@@ -140,6 +147,16 @@ func (e *Env) FakeGentrace() *gentracetest.Server { return e.fakeGentrace }
 // backend received, or of the runs with the given IDs. Call it after
 // Client.Flush. With the real Gentrace it says where to look instead.
 func (e *Env) PrintPayloads(runIDs ...string) {
+	if e.viewer != "" {
+		fmt.Fprintln(e.out, "Payloads: sent to gentrace-dev; open them in its viewer:")
+		for _, id := range runIDs {
+			fmt.Fprintf(e.out, "  %s/runs/%s\n", e.viewer, id)
+		}
+		if len(runIDs) == 0 {
+			fmt.Fprintf(e.out, "  %s/\n", e.viewer)
+		}
+		return
+	}
 	if e.fakeGentrace == nil {
 		fmt.Fprintln(e.out, "Payloads: sent to Gentrace; open the pipeline's runs in the Gentrace app to see them.")
 		return
@@ -195,6 +212,36 @@ func (e *Env) closeFakes() {
 	if e.fakeOpenAI != nil {
 		e.fakeOpenAI.Close()
 	}
+}
+
+// DevViewer returns the viewer's address ("http://127.0.0.1:8787") when the
+// API base URL is served by a gentrace-dev on this machine, and "" otherwise.
+// gentrace-dev marks its answers with the header X-Gentrace-Dev; only a
+// loopback host is asked, with a short timeout.
+func DevViewer(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" {
+		return ""
+	}
+	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return ""
+	}
+	origin := u.Scheme + "://" + u.Host
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, origin+"/", nil)
+	if err != nil {
+		return ""
+	}
+	resp, err := (&http.Client{}).Do(req)
+	if err != nil {
+		return ""
+	}
+	resp.Body.Close()
+	if resp.Header.Get("X-Gentrace-Dev") == "" {
+		return ""
+	}
+	return origin
 }
 
 // USD formats a cost in US dollars with enough digits for the fractions of
