@@ -184,7 +184,7 @@ func TestBackendDownThenBackDeliversEveryRunOnce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	// Stay down until deliveries have failed, so that retries are exercised.
-	if err := srv.WaitFor(ctx, func(s gentracetest.Stats) bool { return s.Faults >= 20 }); err != nil {
+	if err := srv.WaitFor(ctx, func(s gentracetest.Counts) bool { return s.Faults >= 20 }); err != nil {
 		t.Fatal(err)
 	}
 	srv.SetDown(false)
@@ -489,7 +489,7 @@ func TestShutdownDeadlineErrorsWrapErrClientClosed(t *testing.T) {
 			waited <- err
 		}()
 	}
-	if err := srv.WaitFor(context.Background(), func(s gentracetest.Stats) bool { return s.Requests >= 1 }); err != nil {
+	if err := srv.WaitFor(context.Background(), func(s gentracetest.Counts) bool { return s.Requests >= 1 }); err != nil {
 		t.Fatal(err)
 	}
 	for c.Stats().Pending < 2 {

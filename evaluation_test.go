@@ -41,9 +41,9 @@ func startEval(t *testing.T, opts ...Option) (*gentracetest.Server, *Client, []T
 	srv := gentracetest.Start(t)
 	created := time.Date(2026, 3, 23, 21, 16, 37, 188_000_000, time.UTC)
 	events := []string{"Apollo 11 landing", "Fall of the <Berlin> Wall", "First iPhone", "Euro coins issued", "Gentrace founded"}
-	var seeds []gentracetest.TestCase
+	var seeds []gentracetest.Case
 	for i, id := range evalCaseIDs {
-		seeds = append(seeds, gentracetest.TestCase{
+		seeds = append(seeds, gentracetest.Case{
 			ID:              id,
 			Name:            fmt.Sprintf("case %d", i+1),
 			Inputs:          map[string]any{"event": events[i]},
@@ -110,7 +110,7 @@ func TestGetTestCasesEscapesSlug(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := startEval(t)
 	const odd = "team a/b & c?d=e#f"
-	seeded := srv.AddTestCases(odd, gentracetest.TestCase{Name: "odd"})
+	seeded := srv.AddTestCases(odd, gentracetest.Case{Name: "odd"})
 	got, err := c.GetTestCases(t.Context(), odd)
 	if err != nil {
 		t.Fatal(err)
@@ -884,4 +884,3 @@ func TestRunTestNoCases(t *testing.T) {
 		t.Errorf("body = %s", got)
 	}
 }
-

@@ -28,9 +28,9 @@ func guessYear(event string) (int, error) {
 func startFakeGentrace() (*gentracetest.Server, *gentrace.Client) {
 	srv := gentracetest.NewServer()
 	srv.AddTestCases("guess-the-year",
-		gentracetest.TestCase{Name: "moon", Inputs: map[string]any{"event": "Apollo 11 landing"}},
-		gentracetest.TestCase{Name: "wall", Inputs: map[string]any{"event": "Fall of the Berlin Wall"}},
-		gentracetest.TestCase{Name: "phone", Inputs: map[string]any{"event": "First iPhone"}},
+		gentracetest.Case{Name: "moon", Inputs: map[string]any{"event": "Apollo 11 landing"}},
+		gentracetest.Case{Name: "wall", Inputs: map[string]any{"event": "Fall of the Berlin Wall"}},
+		gentracetest.Case{Name: "phone", Inputs: map[string]any{"event": "First iPhone"}},
 	)
 	client, err := gentrace.New(gentrace.WithBaseURL(srv.URL), gentrace.WithAPIKey(srv.APIKey))
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 // logs, or in %v / %+v / %#v of the public types a program holds.
 func TestAPIKeyNeverInPayloadsOrPublicTypes(t *testing.T) {
 	t.Parallel()
-	srv := gentracetest.Start(t, gentracetest.WithAPIKey(secretKey))
+	srv := gentracetest.Start(t, gentracetest.WithRequiredKey(secretKey))
 	var logs bytes.Buffer
 	c := backendClient(t, srv, WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	p, _ := c.NewPipeline("secure")

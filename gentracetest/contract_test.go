@@ -15,9 +15,9 @@ func TestContract(t *testing.T) {
 		APIKey: srv.APIKey,
 		Client: srv.Client(),
 		AddTestCases: func(_ testing.TB, slug string, ids ...string) {
-			cases := make([]TestCase, len(ids))
+			cases := make([]Case, len(ids))
 			for i, id := range ids {
-				cases[i] = TestCase{ID: id, Name: "case " + id[:8]}
+				cases[i] = Case{ID: id, Name: "case " + id[:8]}
 			}
 			srv.AddTestCases(slug, cases...)
 		},

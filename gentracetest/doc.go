@@ -17,7 +17,7 @@
 // [NewServer] does the same outside of a test; call [Server.Close] when done.
 // [Server.URL] ends in "/api", the path the SDK requires of a base URL, and
 // every request must carry "Authorization: Bearer " followed by
-// [Server.APIKey] (see [WithAPIKey]).
+// [Server.APIKey] (see [WithRequiredKey]).
 //
 // # Routes
 //

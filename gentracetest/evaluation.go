@@ -11,9 +11,9 @@ import (
 	"github.com/google/uuid"
 )
 
-// A TestCase is a test case served by GET /api/v1/test-case; seed them with
+// A Case is a test case served by GET /api/v1/test-case; seed them with
 // [Server.AddTestCases].
-type TestCase struct {
+type Case struct {
 	ID              string
 	Name            string
 	Inputs          map[string]any
@@ -36,7 +36,7 @@ type TestResult struct {
 	Name         string
 	Branch       string
 	Commit       string
-	Metadata     map[string]MetadataValue
+	Metadata     map[string]Meta
 	TestRuns     []TestRun
 
 	// Body is the request body exactly as received.
@@ -59,7 +59,7 @@ type TestRun struct {
 // pipeline holds the test cases seeded for one pipeline slug.
 type pipeline struct {
 	id, datasetID string
-	cases         []TestCase
+	cases         []Case
 	caseIDs       map[string]bool // lower-case
 }
 
@@ -74,12 +74,12 @@ type pipeline struct {
 // AddTestCases panics on an empty slug, on an ID that is not a UUID, on an
 // ID already seeded for the slug, and on inputs that JSON cannot encode: all
 // mistakes in the test itself.
-func (s *Server) AddTestCases(pipelineSlug string, cases ...TestCase) []TestCase {
+func (s *Server) AddTestCases(pipelineSlug string, cases ...Case) []Case {
 	if pipelineSlug == "" {
 		panic("gentracetest: AddTestCases: empty pipeline slug")
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	out := make([]TestCase, len(cases))
+	out := make([]Case, len(cases))
 	for i, c := range cases {
 		c.Inputs = copyJSON("Inputs", c.Inputs)
 		c.ExpectedOutputs = copyJSON("ExpectedOutputs", c.ExpectedOutputs)
@@ -121,7 +121,7 @@ func (s *Server) AddTestCases(pipelineSlug string, cases ...TestCase) []TestCase
 		}
 	}
 	p.cases = append(p.cases, out...)
-	return append([]TestCase(nil), out...)
+	return append([]Case(nil), out...)
 }
 
 func copyJSON(field string, m map[string]any) map[string]any {

@@ -21,8 +21,8 @@ const (
 func seeded(t *testing.T) *Server {
 	srv := Start(t)
 	srv.AddTestCases("guess-the-year",
-		TestCase{ID: case1, Name: "go", Inputs: map[string]any{"question": "When was Go released?"}},
-		TestCase{ID: case2, Name: "rust"})
+		Case{ID: case1, Name: "go", Inputs: map[string]any{"question": "When was Go released?"}},
+		Case{ID: case2, Name: "rust"})
 	return srv
 }
 
@@ -32,10 +32,10 @@ func TestGetTestCases(t *testing.T) {
 	created := time.Date(2024, 5, 1, 12, 0, 0, 123e6, time.UTC)
 	inputs := map[string]any{"question": "When was Go released?", "n": 1}
 	added := srv.AddTestCases("guess-the-year",
-		TestCase{Name: "go", Inputs: inputs, ExpectedOutputs: map[string]any{"answer": "2009"}, CreatedAt: created},
-		TestCase{ID: case2, Name: "rust"})
+		Case{Name: "go", Inputs: inputs, ExpectedOutputs: map[string]any{"answer": "2009"}, CreatedAt: created},
+		Case{ID: case2, Name: "rust"})
 	inputs["question"] = "changed after seeding"
-	srv.AddTestCases("other", TestCase{Name: "elsewhere"})
+	srv.AddTestCases("other", Case{Name: "elsewhere"})
 	srv.AddTestCases("empty")
 
 	if _, err := uuid.Parse(added[0].ID); err != nil {
@@ -85,12 +85,12 @@ func TestGetTestCases(t *testing.T) {
 func TestAddTestCasesMisuse(t *testing.T) {
 	t.Parallel()
 	srv := Start(t)
-	srv.AddTestCases("p", TestCase{ID: case1})
+	srv.AddTestCases("p", Case{ID: case1})
 	for name, call := range map[string]func(){
 		"empty slug":     func() { srv.AddTestCases("") },
-		"bad ID":         func() { srv.AddTestCases("p", TestCase{ID: "case-1"}) },
-		"duplicate ID":   func() { srv.AddTestCases("p", TestCase{ID: strings.ToUpper(case1)}) },
-		"not JSON-ready": func() { srv.AddTestCases("p", TestCase{Inputs: map[string]any{"f": func() {}}}) },
+		"bad ID":         func() { srv.AddTestCases("p", Case{ID: "case-1"}) },
+		"duplicate ID":   func() { srv.AddTestCases("p", Case{ID: strings.ToUpper(case1)}) },
+		"not JSON-ready": func() { srv.AddTestCases("p", Case{Inputs: map[string]any{"f": func() {}}}) },
 	} {
 		func() {
 			defer func() {
@@ -119,7 +119,7 @@ func TestTestResultRecorded(t *testing.T) {
 	}
 	res := results[0]
 	if res.ID != id || res.PipelineSlug != "guess-the-year" || res.Name != "nightly" || res.Branch != "main" ||
-		res.Commit != "3f2a9c1" || res.Metadata["model"] != (MetadataValue{Type: "string", Value: "gpt-4o-mini"}) {
+		res.Commit != "3f2a9c1" || res.Metadata["model"] != (Meta{Type: "string", Value: "gpt-4o-mini"}) {
 		t.Errorf("result = %+v", res)
 	}
 	if !bytes.Equal(res.Body, body) || res.Header.Get("Authorization") != "" {

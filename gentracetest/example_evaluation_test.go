@@ -15,7 +15,7 @@ func ExampleServer_AddTestCases() {
 	srv := gentracetest.NewServer()
 	defer srv.Close()
 
-	cases := srv.AddTestCases("guess-the-year", gentracetest.TestCase{
+	cases := srv.AddTestCases("guess-the-year", gentracetest.Case{
 		Name:            "go",
 		Inputs:          map[string]any{"question": "When was Go released?"},
 		ExpectedOutputs: map[string]any{"answer": "2009"},

@@ -42,7 +42,7 @@ func TestFailNext(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("outcomes = %q, want %q", got, want)
 	}
-	if st := srv.Stats(); st != (Stats{Requests: 4, Stored: 1, Faults: 3}) {
+	if st := srv.Stats(); st != (Counts{Requests: 4, Stored: 1, Faults: 3}) {
 		t.Errorf("Stats() = %+v", st)
 	}
 	// A failed request carries the API's error shape.
@@ -95,7 +95,7 @@ func TestDropNext(t *testing.T) {
 		t.Error("a dropped request was stored")
 	}
 	wantStatus(t, postRun(t, srv, run), http.StatusOK)
-	if st := srv.Stats(); st != (Stats{Requests: 3, Stored: 1, Faults: 2}) {
+	if st := srv.Stats(); st != (Counts{Requests: 3, Stored: 1, Faults: 2}) {
 		t.Errorf("Stats() = %+v", st)
 	}
 }
@@ -113,7 +113,7 @@ func TestLoseResponseNext(t *testing.T) {
 	}
 	// The client's retry is a duplicate.
 	wantStatus(t, postRun(t, srv, run), http.StatusOK)
-	if st := srv.Stats(); st != (Stats{Requests: 2, Stored: 1, Duplicates: 1, Faults: 1}) {
+	if st := srv.Stats(); st != (Counts{Requests: 2, Stored: 1, Duplicates: 1, Faults: 1}) {
 		t.Errorf("Stats() = %+v", st)
 	}
 }
@@ -134,7 +134,7 @@ func TestSetDown(t *testing.T) {
 		t.Errorf("first request after down got %s, want the queued 500", got)
 	}
 	wantStatus(t, postRun(t, srv, minimalRun()), http.StatusOK)
-	if st := srv.Stats(); st != (Stats{Requests: 5, Stored: 1, Faults: 4}) {
+	if st := srv.Stats(); st != (Counts{Requests: 5, Stored: 1, Faults: 4}) {
 		t.Errorf("Stats() = %+v", st)
 	}
 }
@@ -186,7 +186,7 @@ func hangingRequest(ctx context.Context, t *testing.T, srv *Server, run map[stri
 		}
 		done <- err
 	}()
-	if err := srv.WaitFor(t.Context(), func(st Stats) bool { return st.Requests > before }); err != nil {
+	if err := srv.WaitFor(t.Context(), func(st Counts) bool { return st.Requests > before }); err != nil {
 		t.Fatal(err)
 	}
 	return done
@@ -254,7 +254,7 @@ func TestHang(t *testing.T) {
 func TestSetFaults(t *testing.T) {
 	t.Parallel()
 	faults := Faults{Seed: 42, ServerError: 0.2, RateLimit: 0.2, RetryAfter: "3", Drop: 0.15, LoseResponse: 0.15}
-	sequence := func() ([]string, Stats) {
+	sequence := func() ([]string, Counts) {
 		srv := Start(t)
 		if err := srv.SetFaults(faults); err != nil {
 			t.Fatal(err)
@@ -351,7 +351,7 @@ func TestRedirectNext(t *testing.T) {
 	if len(srv.Runs()) != 0 {
 		t.Error("a redirected request was stored")
 	}
-	if st := srv.Stats(); st != (Stats{Requests: 2, Faults: 2}) {
+	if st := srv.Stats(); st != (Counts{Requests: 2, Faults: 2}) {
 		t.Errorf("Stats() = %+v", st)
 	}
 	defer func() {
@@ -471,7 +471,7 @@ func TestStrictThreads(t *testing.T) {
 	wantStatus(t, postRun(t, srv, second), http.StatusOK)
 	// A retry of a stored run is still a duplicate, not a refusal.
 	wantStatus(t, postRun(t, srv, second), http.StatusOK)
-	if st := srv.Stats(); st != (Stats{Requests: 4, Stored: 2, Duplicates: 1, Rejected: 1}) {
+	if st := srv.Stats(); st != (Counts{Requests: 4, Stored: 2, Duplicates: 1, Rejected: 1}) {
 		t.Errorf("Stats() = %+v", st)
 	}
 	// Without the option, the orphan is stored.

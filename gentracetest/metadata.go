@@ -1,6 +1,6 @@
 package gentracetest
 
-// A MetadataValue is one decoded metadata value object. The API accepts
+// A Meta is one decoded metadata value object. The API accepts
 // exactly three shapes, told apart by Type:
 //
 //	{"type": "url", "url": U, "text": T}   // U an absolute URL, T non-empty
@@ -9,7 +9,7 @@ package gentracetest
 //
 // Anything else (an unknown type, a missing or extra field, a value of the
 // wrong type, null) makes the server reject the whole request.
-type MetadataValue struct {
+type Meta struct {
 	// Type is "url", "string" or "boolean".
 	Type string `json:"type"`
 	// URL and Text are set for Type "url".

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// DefaultAPIKey is the API key a [Server] accepts unless [WithAPIKey] sets
+// DefaultAPIKey is the API key a [Server] accepts unless [WithRequiredKey] sets
 // another.
 const DefaultAPIKey = "gentracetest-api-key"
 
@@ -32,13 +32,13 @@ func newConfig(opts []Option) (config, error) {
 	return c, nil
 }
 
-// WithAPIKey sets the API key the server accepts in
+// WithRequiredKey sets the API key the server accepts in
 // "Authorization: Bearer <key>". The default is [DefaultAPIKey]; an empty key
 // is an error.
-func WithAPIKey(key string) Option {
+func WithRequiredKey(key string) Option {
 	return func(c *config) error {
 		if key == "" {
-			return errors.New("gentracetest: WithAPIKey: empty API key")
+			return errors.New("gentracetest: WithRequiredKey: empty API key")
 		}
 		c.apiKey = key
 		return nil

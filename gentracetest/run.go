@@ -20,7 +20,7 @@ type Run struct {
 	Slug             string
 	CollectionMethod string
 	PreviousRunID    string
-	Metadata         map[string]MetadataValue
+	Metadata         map[string]Meta
 	StepRuns         []StepRun
 	Error            string
 
@@ -50,12 +50,12 @@ type StepRun struct {
 // StepContext is the decoded context of a step.
 type StepContext struct {
 	UserID   string
-	Render   *Render // nil when absent
-	Metadata map[string]MetadataValue
+	Render   *RenderHint // nil when absent
+	Metadata map[string]Meta
 }
 
-// Render is a step's render hint, such as {"type": "html", "key": "page"}.
-type Render struct {
+// RenderHint is a step's render hint, such as {"type": "html", "key": "page"}.
+type RenderHint struct {
 	Type string
 	Key  string
 }

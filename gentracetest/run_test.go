@@ -54,7 +54,7 @@ func TestRunRecorded(t *testing.T) {
 		run.PreviousRunID != "0e7d2a6b-3c1f-4b6e-9a59-1d2e3f4a5b6c" || run.Error != "" {
 		t.Errorf("run fields = %+v", run)
 	}
-	wantMD := map[string]MetadataValue{
+	wantMD := map[string]Meta{
 		"sessionId": {Type: "string", Value: "session-1"},
 		"beta":      {Type: "boolean", Value: true},
 		"docs":      {Type: "url", URL: "https://example.com/docs", Text: "Docs"},
@@ -85,15 +85,15 @@ func TestRunRecorded(t *testing.T) {
 		t.Errorf("step 0 times = %v, %v", s0.StartTime, s0.EndTime)
 	}
 	c := s0.Context
-	if c.UserID != "user-42" || c.Render == nil || *c.Render != (Render{Type: "html", Key: "page"}) ||
-		c.Metadata["temperature"] != (MetadataValue{Type: "string", Value: "low"}) {
+	if c.UserID != "user-42" || c.Render == nil || *c.Render != (RenderHint{Type: "html", Key: "page"}) ||
+		c.Metadata["temperature"] != (Meta{Type: "string", Value: "low"}) {
 		t.Errorf("step 0 context = %+v", c)
 	}
 	s1 := run.StepRuns[1]
 	if s1.Context.Render != nil || s1.Context.Metadata != nil || s1.Outputs["value"] != 2009.0 || len(s1.ModelParams) != 0 {
 		t.Errorf("step 1 = %+v", s1)
 	}
-	if st := srv.Stats(); st != (Stats{Requests: 1, Stored: 1}) {
+	if st := srv.Stats(); st != (Counts{Requests: 1, Stored: 1}) {
 		t.Errorf("Stats() = %+v", st)
 	}
 }

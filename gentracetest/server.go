@@ -28,7 +28,7 @@ type Server struct {
 	// form http://127.0.0.1:port/api. It must not be modified.
 	URL string
 	// APIKey is the key the server accepts in "Authorization: Bearer <key>";
-	// [DefaultAPIKey] unless set by [WithAPIKey]. It must not be modified.
+	// [DefaultAPIKey] unless set by [WithRequiredKey]. It must not be modified.
 	APIKey string
 
 	ts        *httptest.Server
@@ -37,7 +37,7 @@ type Server struct {
 	cfg       config
 
 	mu        sync.Mutex
-	stats     Stats
+	stats     Counts
 	runs      []Run
 	runIndex  map[string]int    // lower-case run id → index in runs
 	nextOf    map[string]string // lower-case previousRunId → id of the run naming it
@@ -47,9 +47,9 @@ type Server struct {
 	faults    faultState
 }
 
-// Stats counts what a [Server] has received since it started or was last
+// Counts are what a [Server] has received since it started or was last
 // [Server.Reset].
-type Stats struct {
+type Counts struct {
 	// Requests counts every HTTP request, on any route, faulted or not.
 	Requests int
 	// Stored counts the distinct runs stored; see [Server.Runs].
@@ -126,7 +126,7 @@ func (s *Server) Close() {
 }
 
 // Stats returns the server's counters.
-func (s *Server) Stats() Stats {
+func (s *Server) Stats() Counts {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.stats
@@ -147,7 +147,7 @@ func (s *Server) Reset() {
 }
 
 func (s *Server) resetLocked() {
-	s.stats = Stats{}
+	s.stats = Counts{}
 	s.runs = nil
 	s.runIndex = make(map[string]int)
 	s.nextOf = make(map[string]string)
@@ -167,7 +167,7 @@ func (s *Server) notifyLocked() {
 // or the server is closed ([ErrClosed]). Use it to wait for runs a client
 // delivers in the background, instead of sleeping.
 func (s *Server) WaitForRuns(ctx context.Context, n int) error {
-	err := s.WaitFor(ctx, func(st Stats) bool { return st.Stored >= n })
+	err := s.WaitFor(ctx, func(st Counts) bool { return st.Stored >= n })
 	switch {
 	case err == nil:
 		return nil
@@ -178,13 +178,13 @@ func (s *Server) WaitForRuns(ctx context.Context, n int) error {
 	}
 }
 
-// WaitFor blocks until cond holds for the server's [Stats], ctx is done (it
+// WaitFor blocks until cond holds for the server's [Counts], ctx is done (it
 // returns ctx.Err()) or the server is closed ([ErrClosed]). cond is called
 // without the server's lock held, each time the counters change; it must not
 // block. For example, to wait until a client has made its third attempt:
 //
-//	err := srv.WaitFor(ctx, func(st gentracetest.Stats) bool { return st.Requests >= 3 })
-func (s *Server) WaitFor(ctx context.Context, cond func(Stats) bool) error {
+//	err := srv.WaitFor(ctx, func(st gentracetest.Counts) bool { return st.Requests >= 3 })
+func (s *Server) WaitFor(ctx context.Context, cond func(Counts) bool) error {
 	for {
 		s.mu.Lock()
 		changed := s.changed

@@ -26,7 +26,7 @@ func TestURL(t *testing.T) {
 
 func TestAuth(t *testing.T) {
 	t.Parallel()
-	srv := Start(t, WithAPIKey("sekret-key"))
+	srv := Start(t, WithRequiredKey("sekret-key"))
 	for _, tc := range []struct {
 		name   string
 		header string // "" sends none
@@ -70,15 +70,15 @@ func TestAuth(t *testing.T) {
 
 func TestInvalidOption(t *testing.T) {
 	t.Parallel()
-	if _, err := newServer([]Option{WithAPIKey("")}); err == nil || !strings.Contains(err.Error(), "empty API key") {
-		t.Errorf("newServer(WithAPIKey(\"\")) error = %v", err)
+	if _, err := newServer([]Option{WithRequiredKey("")}); err == nil || !strings.Contains(err.Error(), "empty API key") {
+		t.Errorf("newServer(WithRequiredKey(\"\")) error = %v", err)
 	}
 	defer func() {
 		if recover() == nil {
-			t.Error("NewServer(WithAPIKey(\"\")) did not panic")
+			t.Error("NewServer(WithRequiredKey(\"\")) did not panic")
 		}
 	}()
-	NewServer(WithAPIKey(""))
+	NewServer(WithRequiredKey(""))
 }
 
 func TestRouting(t *testing.T) {
@@ -203,13 +203,13 @@ func TestReset(t *testing.T) {
 	run := minimalRun()
 	wantStatus(t, postRun(t, srv, run), http.StatusOK)
 	wantStatus(t, postRun(t, srv, `{`), http.StatusBadRequest)
-	srv.AddTestCases("p", TestCase{Name: "c"})
+	srv.AddTestCases("p", Case{Name: "c"})
 	srv.FailNext(1, http.StatusInternalServerError)
 	srv.SetDelay(time.Hour)
 	srv.SetDown(true)
 
 	srv.Reset()
-	if st := srv.Stats(); st != (Stats{}) {
+	if st := srv.Stats(); st != (Counts{}) {
 		t.Errorf("Stats() after Reset = %+v", st)
 	}
 	if len(srv.Runs()) != 0 || len(srv.TestResults()) != 0 {

@@ -46,7 +46,7 @@ func parseRun(body []byte) (Run, error) {
 			Error:       s.Error,
 		}
 		if r := s.Context.Render; r != nil {
-			run.StepRuns[i].Context.Render = &Render{Type: r.Type, Key: r.Key}
+			run.StepRuns[i].Context.Render = &RenderHint{Type: r.Type, Key: r.Key}
 		}
 	}
 	return run, nil
@@ -75,13 +75,13 @@ func parseTestResult(body []byte) (TestResult, error) {
 }
 
 // metadata converts decoded metadata, keeping nil for absent metadata.
-func metadata(m map[string]contract.MetadataValue) map[string]MetadataValue {
+func metadata(m map[string]contract.MetadataValue) map[string]Meta {
 	if m == nil {
 		return nil
 	}
-	out := make(map[string]MetadataValue, len(m))
+	out := make(map[string]Meta, len(m))
 	for k, v := range m {
-		out[k] = MetadataValue(v)
+		out[k] = Meta(v)
 	}
 	return out
 }

@@ -148,8 +148,8 @@ func (q *quiz) capital(ctx context.Context, country string) (answer string, run 
 
 // seedGentrace gives the fake backend the pipeline's test cases.
 func seedGentrace(srv *gentracetest.Server) {
-	c := func(name, country, capital string) gentracetest.TestCase {
-		return gentracetest.TestCase{
+	c := func(name, country, capital string) gentracetest.Case {
+		return gentracetest.Case{
 			Name:            name,
 			Inputs:          map[string]any{"country": country},
 			ExpectedOutputs: map[string]any{"capital": capital},

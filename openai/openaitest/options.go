@@ -10,15 +10,15 @@ type config struct {
 	wire      Wire
 }
 
-// defaultAPIKey is the key [Server.ClientConfig] uses unless [WithAPIKey]
+// defaultAPIKey is the key [Server.ClientConfig] uses unless [WithRequiredKey]
 // sets one.
 const defaultAPIKey = "test-key"
 
-// WithAPIKey makes the server answer 401 (invalid_api_key, as OpenAI does) to
+// WithRequiredKey makes the server answer 401 (invalid_api_key, as OpenAI does) to
 // every request whose Authorization header is not "Bearer " + key, and makes
 // [Server.ClientConfig] send key. By default the server accepts any request,
 // with or without a key, and ClientConfig sends "test-key".
-func WithAPIKey(key string) Option {
+func WithRequiredKey(key string) Option {
 	return func(c *config) { c.apiKey, c.checkKey = key, true }
 }
 

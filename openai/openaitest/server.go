@@ -165,7 +165,7 @@ func (s *Server) HTTPClient() *http.Client {
 
 // ClientConfig returns a go-openai configuration that talks to the server:
 // go-openai's defaults with BaseURL set to [Server.URL], the API key
-// "test-key" (or the one given by [WithAPIKey]) and an HTTP client whose idle
+// "test-key" (or the one given by [WithRequiredKey]) and an HTTP client whose idle
 // connections [Server.Close] closes.
 func (s *Server) ClientConfig() openai.ClientConfig {
 	c := openai.DefaultConfig(s.cfg.apiKey)

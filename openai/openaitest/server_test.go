@@ -246,7 +246,7 @@ func TestQueueAndDefaults(t *testing.T) {
 
 func TestAPIKey(t *testing.T) {
 	t.Parallel()
-	srv, c := newServer(t, openaitest.WithAPIKey("sk-right"))
+	srv, c := newServer(t, openaitest.WithRequiredKey("sk-right"))
 	if _, err := c.CreateChatCompletion(context.Background(), chatRequest("gpt-4o", "Hi")); err != nil {
 		t.Fatalf("with the right key: %v", err)
 	}
