@@ -47,7 +47,7 @@ func WithRequiredKey(key string) Option {
 
 // WithMaxBodyBytes sets the largest request body the server accepts, like
 // the body limit of the real API; a larger body is answered 413 with a
-// message giving both sizes, and counted in [Stats].Rejected. The default
+// message giving both sizes, and counted in [Counts].Rejected. The default
 // is [DefaultMaxBodyBytes]; n must be between 1 and that.
 func WithMaxBodyBytes(n int) Option {
 	return func(c *config) error {
