@@ -338,4 +338,3 @@ func TestEveryRouteThroughOpenAIGo(t *testing.T) {
 		})
 	}
 }
-

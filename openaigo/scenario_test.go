@@ -184,7 +184,7 @@ func TestOneScenarioThroughThreeClients(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	clients := map[string]scenario{
-		"wrapper": goopenaiScenario(wrapperCalls{wrapper.NewClientWithConfig(w.oai.ClientConfig(), wrapper.WithGentrace(w.gc))}),
+		"wrapper":         goopenaiScenario(wrapperCalls{wrapper.NewClientWithConfig(w.oai.ClientConfig(), wrapper.WithGentrace(w.gc))}),
 		"plain go-openai": goopenaiScenario(goopenai.NewClientWithConfig(wrapper.Record(w.oai.ClientConfig()))),
 		"openai-go":       openaigoScenario(w.client(nil)),
 	}
