@@ -35,7 +35,7 @@ const benchStepsPerRun = 20
 // and a few turns of conversation, about 1.5 KB of text.
 func benchParams() openai.ChatCompletionNewParams {
 	return openai.ChatCompletionNewParams{
-		Model:       openai.ChatModelGPT4oMini,
+		Model:       "gpt-4o-mini",
 		Temperature: openai.Float(0.2),
 		User:        openai.String("user-1234"),
 		Messages: []openai.ChatCompletionMessageParamUnion{

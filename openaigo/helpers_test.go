@@ -171,7 +171,7 @@ func costOf(t *testing.T, outputs map[string]any) (float64, bool) {
 
 func userMessage(text string) openai.ChatCompletionNewParams {
 	return openai.ChatCompletionNewParams{
-		Model:    openai.ChatModelGPT4oMini,
+		Model:    "gpt-4o-mini",
 		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage(text)},
 	}
 }

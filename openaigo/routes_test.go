@@ -28,7 +28,7 @@ const reasoningCost = (900-512)*2.00/1e6 + 512*0.50/1e6 + 40*8.00/1e6
 
 func responseParams() responses.ResponseNewParams {
 	return responses.ResponseNewParams{
-		Model:        openai.ChatModelGPT4_1,
+		Model:        "gpt-4.1",
 		Input:        responses.ResponseNewParamsInputUnion{OfString: openai.String("Weather in Paris?")},
 		Instructions: openai.String("Use tools."),
 		Tools: []responses.ToolUnionParam{{OfFunction: &responses.FunctionToolParam{Name: "get_weather",

@@ -136,7 +136,7 @@ func openaigoScenario(c openai.Client) scenario {
 	tools.Tools = []openai.ChatCompletionToolUnionParam{openai.ChatCompletionFunctionTool(openai.FunctionDefinitionParam{
 		Name: "get_weather", Parameters: weatherParameters})}
 	response := responses.ResponseNewParams{
-		Model:        openai.ChatModelGPT4_1,
+		Model:        "gpt-4.1",
 		Input:        responses.ResponseNewParamsInputUnion{OfString: openai.String("Weather in Paris?")},
 		Instructions: openai.String("Use tools."),
 		Tools:        []responses.ToolUnionParam{{OfFunction: &responses.FunctionToolParam{Name: "get_weather", Parameters: weatherParameters}}},
