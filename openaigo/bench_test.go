@@ -2,6 +2,7 @@ package openaigo_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	gentrace "github.com/gentrace/gentrace-go"
 	"github.com/gentrace/gentrace-go/openai/openaitest"
 	"github.com/gentrace/gentrace-go/openaigo"
+	"github.com/gentrace/gentrace-go/openaihttp"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 )
@@ -373,4 +375,99 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// discard is a Gentrace backend in memory: it answers every run at once,
+// so that BenchmarkMiddleware measures the SDK's work and not a network.
+type discard struct{}
+
+func (discard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+		req.Body.Close()
+	}
+	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(`{"pipelineRunId":"00000000-0000-4000-8000-000000000000"}`)), Request: req}, nil
+}
+
+// BenchmarkMiddleware measures the SDK's own work for one recorded chat
+// call with no network and no openai-go: an attempt as openai-go hands it
+// to its middleware (a replayable body, X-Stainless-Retry-Count) answered
+// from memory, its body read to the end and closed, and every 20 calls the
+// run ended and delivered to an in-memory backend. "none" is the call
+// without a gentrace middleware, "recorder" openaihttp.Recorder.Do, and
+// "middleware" openaigo.Middleware over it: their difference is this
+// package's own cost.
+func BenchmarkMiddleware(b *testing.B) {
+	params := benchParams()
+	request, err := params.MarshalJSON()
+	if err != nil {
+		b.Fatal(err)
+	}
+	answer := `{"id":"chatcmpl-1","object":"chat.completion","created":1741000000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"` +
+		benchReply + `","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":300,"completion_tokens":200,"total_tokens":500},"service_tier":"default","system_fingerprint":"fp_1"}`
+	next := func(req *http.Request) (*http.Response, error) {
+		_, _ = io.Copy(io.Discard, req.Body)
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(answer)), ContentLength: int64(len(answer)), Request: req}, nil
+	}
+	rec := openaihttp.New()
+	mw := openaigo.Middleware(rec)
+	for _, tt := range []struct {
+		name string
+		do   func(*http.Request) (*http.Response, error)
+	}{
+		{"none", next},
+		{"recorder", func(req *http.Request) (*http.Response, error) { return rec.Do(req, next) }},
+		{"middleware", func(req *http.Request) (*http.Response, error) { return mw(req, next) }},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			gc, err := gentrace.New(gentrace.WithAPIKey("bench"), gentrace.WithBaseURL("http://gentrace.invalid/api"),
+				gentrace.WithHTTPClient(&http.Client{Transport: discard{}}), gentrace.WithQueueSize(1<<16),
+				gentrace.WithLogger(slog.New(slog.DiscardHandler)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer gc.Shutdown(context.Background())
+			p, _ := gc.NewPipeline("bench")
+			buf := make([]byte, 4096)
+			var ctx context.Context
+			var run *gentrace.Runner
+			call := func(i int) {
+				if i%benchStepsPerRun == 0 {
+					if run != nil {
+						run.End(nil)
+					}
+					ctx, run, _ = p.Start(context.Background(), gentrace.RunContext{UserID: "user-1234"})
+				}
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "https://openai.test/v1/chat/completions", bytes.NewReader(request))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-Stainless-Retry-Count", "0")
+				resp, err := tt.do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for {
+					if _, err := resp.Body.Read(buf); err != nil {
+						break
+					}
+				}
+				resp.Body.Close()
+			}
+			call(0)
+			run.End(nil)
+			_ = gc.Flush(context.Background())
+			run = nil
+			b.ReportAllocs()
+			report := reportCPU(b)
+			for i := 0; b.Loop(); i++ {
+				call(i)
+			}
+			run.End(nil)
+			if err := gc.Flush(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			report()
+		})
+	}
 }

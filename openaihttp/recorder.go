@@ -142,31 +142,41 @@ func (r *Recorder) Do(req *http.Request, next Next) (*http.Response, error) {
 	}
 	ctx := req.Context()
 	call := callFrom(ctx)
-	c := &capture{rec: r, route: rt, call: call, ctx: ctx, retry: retryCount(req), choices: 1}
-	sent, read := req, false
+	retry := retryCount(req)
+	var c *capture
+	sent := req
 	var err error
-	if c.retry > 0 && req.GetBody != nil && r.held.count.Load() > 0 {
+	if retry > 0 && req.GetBody != nil && r.held.count.Load() > 0 {
 		// The request may continue a failed attempt held for it: read a
 		// copy of its body first, to tell which. The caller's body is
 		// left as it is, in case the call is not recorded.
+		c = &capture{rec: r, route: rt, call: call, ctx: ctx, retry: retry, choices: 1}
 		if sent, err = c.readRequest(req); err != nil {
 			return nil, err
 		}
-		read = true
 		if prev := r.held.take(c); prev != nil {
 			c.resume(prev)
 		}
 	}
-	if c.run == nil {
-		if !c.startRun() {
+	if c == nil || c.run == nil {
+		run, simple := startRun(ctx, call)
+		if run == nil {
 			return next(req)
 		}
-		if !read {
+		if c == nil {
+			c = &capture{rec: r, route: rt, call: call, ctx: ctx, retry: retry, choices: 1}
 			if sent, err = c.readRequest(req); err != nil {
 				return nil, err
 			}
 		}
-		c.start = c.run.Now()
+		c.run, c.simple, c.start = run, simple, run.Now()
+		if call != nil {
+			call.attempts++
+			c.attempt = call.attempts
+		}
+		// A retrying client numbers its attempts: a retry that continues
+		// no held attempt is still counted.
+		c.attempt = max(c.attempt, retry+1)
 	}
 	c.platform, c.attrs = platformOf(req), gentrace.AttributesFromContext(ctx)
 	resp, err := next(sent)
@@ -188,36 +198,28 @@ func (r *Recorder) Do(req *http.Request, next Next) (*http.Response, error) {
 	return resp, nil
 }
 
-// startRun finds the run the call records into: the one its Call already
-// has (a retry of a call already started), the one its context carries,
-// or a new one-step run in simple mode. It reports false when the call is
-// not recorded.
-func (c *capture) startRun() bool {
-	call := c.call
+// startRun returns the run a call records into, and whether it is a
+// one-step run made for the call: the run its Call already has (a retry
+// of a call already started), the one its context carries, or a new
+// one-step run in simple mode. It returns nil when the call is not
+// recorded.
+func startRun(ctx context.Context, call *Call) (run *gentrace.Runner, simple bool) {
 	if call != nil && call.run != nil {
-		c.run, c.simple = call.run, call.RunID != ""
-	} else {
-		c.run = gentrace.StartCall(c.ctx)
-		if !c.run.IsRecording() {
-			return false
-		}
-		c.simple = c.run != gentrace.RunnerFromContext(c.ctx)
-		if call != nil {
-			call.run = c.run
-			call.RunID = ""
-			if c.simple {
-				call.RunID = c.run.ID()
-			}
-		}
+		return call.run, call.RunID != ""
 	}
+	run = gentrace.StartCall(ctx)
+	if !run.IsRecording() {
+		return nil, false
+	}
+	simple = run != gentrace.RunnerFromContext(ctx)
 	if call != nil {
-		call.attempts++
-		c.attempt = call.attempts
+		call.run = run
+		call.RunID = ""
+		if simple {
+			call.RunID = run.ID()
+		}
 	}
-	// A retrying client numbers its attempts: a retry that continues no
-	// held attempt is still counted.
-	c.attempt = max(c.attempt, c.retry+1)
-	return true
+	return run, simple
 }
 
 // transport is an http.RoundTripper that records through a Recorder.
