@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -390,84 +391,142 @@ func (discard) RoundTrip(req *http.Request) (*http.Response, error) {
 		Body: io.NopCloser(strings.NewReader(`{"pipelineRunId":"00000000-0000-4000-8000-000000000000"}`)), Request: req}, nil
 }
 
-// BenchmarkMiddleware measures the SDK's own work for one recorded chat
-// call with no network and no openai-go: an attempt as openai-go hands it
-// to its middleware (a replayable body, X-Stainless-Retry-Count) answered
+// benchStreamBody is a chat stream of n chunks carrying benchReply, as
+// OpenAI sends it without usage.
+func benchStreamBody(n int) string {
+	const head = `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1741000000,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_1","choices":[`
+	var b strings.Builder
+	b.WriteString(head + `{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"finish_reason":null}]}` + "\n\n")
+	words := strings.SplitAfter(benchReply, " ")
+	per := (len(words) + n - 3) / (n - 2)
+	for i := range n - 2 {
+		lo, hi := min(i*per, len(words)), min((i+1)*per, len(words))
+		text, _ := json.Marshal(strings.Join(words[lo:hi], ""))
+		b.WriteString(head + `{"index":0,"delta":{"content":` + string(text) + `},"finish_reason":null}]}` + "\n\n")
+	}
+	b.WriteString(head + `{"index":0,"delta":{},"finish_reason":"stop"}]}` + "\n\ndata: [DONE]\n\n")
+	return b.String()
+}
+
+// BenchmarkMiddleware measures the SDK's own work for one recorded call
+// with no network and no openai-go: an attempt as openai-go hands it to
+// its middleware (a replayable body, X-Stainless-Retry-Count) answered
 // from memory, its body read to the end and closed, and every 20 calls the
-// run ended and delivered to an in-memory backend. "none" is the call
+// run ended and delivered to an in-memory backend (completion, the
+// stream's token estimate, cost, encoding, the POST). stream200 carries
+// no usage, so its tokens are estimated; stream200usage ends with the
+// usage chunk include_usage asks for. "none" is the call
 // without a gentrace middleware, "recorder" openaihttp.Recorder.Do, and
-// "middleware" openaigo.Middleware over it: their difference is this
-// package's own cost.
+// "middleware" openaigo.Middleware over it: recorder's cpu-ns/op minus
+// none's is the SDK's CPU per call, and middleware's minus recorder's
+// this package's own.
 func BenchmarkMiddleware(b *testing.B) {
 	params := benchParams()
 	request, err := params.MarshalJSON()
 	if err != nil {
 		b.Fatal(err)
 	}
-	answer := `{"id":"chatcmpl-1","object":"chat.completion","created":1741000000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"` +
+	chat := `{"id":"chatcmpl-1","object":"chat.completion","created":1741000000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"` +
 		benchReply + `","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":300,"completion_tokens":200,"total_tokens":500},"service_tier":"default","system_fingerprint":"fp_1"}`
-	next := func(req *http.Request) (*http.Response, error) {
-		_, _ = io.Copy(io.Discard, req.Body)
-		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
-			Body: io.NopCloser(strings.NewReader(answer)), ContentLength: int64(len(answer)), Request: req}, nil
+	streamRequest, err := withMembers(request, `"stream":true`)
+	if err != nil {
+		b.Fatal(err)
 	}
-	rec := openaihttp.New()
-	mw := openaigo.Middleware(rec)
-	for _, tt := range []struct {
-		name string
-		do   func(*http.Request) (*http.Response, error)
+	usageRequest, err := withMembers(request, `"stream":true`, `"stream_options":{"include_usage":true}`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	usageBody := strings.TrimSuffix(benchStreamBody(200), "data: [DONE]\n\n") +
+		`data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1741000000,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_1","choices":[],"usage":{"prompt_tokens":300,"completion_tokens":200,"total_tokens":500}}` +
+		"\n\ndata: [DONE]\n\n"
+	for _, answer := range []struct {
+		name, contentType, body string
+		request                 []byte
 	}{
-		{"none", next},
-		{"recorder", func(req *http.Request) (*http.Response, error) { return rec.Do(req, next) }},
-		{"middleware", func(req *http.Request) (*http.Response, error) { return mw(req, next) }},
+		{"chat", "application/json", chat, request},
+		{"stream200", "text/event-stream; charset=utf-8", benchStreamBody(200), streamRequest},
+		{"stream200usage", "text/event-stream; charset=utf-8", usageBody, usageRequest},
 	} {
-		b.Run(tt.name, func(b *testing.B) {
-			gc, err := gentrace.New(gentrace.WithAPIKey("bench"), gentrace.WithBaseURL("http://gentrace.invalid/api"),
-				gentrace.WithHTTPClient(&http.Client{Transport: discard{}}), gentrace.WithQueueSize(1<<16),
-				gentrace.WithLogger(slog.New(slog.DiscardHandler)))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer gc.Shutdown(context.Background())
-			p, _ := gc.NewPipeline("bench")
-			buf := make([]byte, 4096)
-			var ctx context.Context
-			var run *gentrace.Runner
-			call := func(i int) {
-				if i%benchStepsPerRun == 0 {
-					if run != nil {
-						run.End(nil)
-					}
-					ctx, run, _ = p.Start(context.Background(), gentrace.RunContext{UserID: "user-1234"})
-				}
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "https://openai.test/v1/chat/completions", bytes.NewReader(request))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("X-Stainless-Retry-Count", "0")
-				resp, err := tt.do(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for {
-					if _, err := resp.Body.Read(buf); err != nil {
-						break
-					}
-				}
-				resp.Body.Close()
-			}
-			call(0)
-			run.End(nil)
-			_ = gc.Flush(context.Background())
-			run = nil
-			b.ReportAllocs()
-			report := reportCPU(b)
-			for i := 0; b.Loop(); i++ {
-				call(i)
-			}
-			run.End(nil)
-			if err := gc.Flush(context.Background()); err != nil {
-				b.Fatal(err)
-			}
-			report()
-		})
+		next := func(req *http.Request) (*http.Response, error) {
+			_, _ = io.Copy(io.Discard, req.Body)
+			return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {answer.contentType}},
+				Body: io.NopCloser(strings.NewReader(answer.body)), ContentLength: int64(len(answer.body)), Request: req}, nil
+		}
+		rec := openaihttp.New()
+		mw := openaigo.Middleware(rec)
+		for _, tt := range []struct {
+			name string
+			do   func(*http.Request) (*http.Response, error)
+		}{
+			{"none", next},
+			{"recorder", func(req *http.Request) (*http.Response, error) { return rec.Do(req, next) }},
+			{"middleware", func(req *http.Request) (*http.Response, error) { return mw(req, next) }},
+		} {
+			b.Run(answer.name+"/"+tt.name, func(b *testing.B) { benchMiddleware(b, answer.request, tt.do) })
+		}
 	}
+}
+
+// withMembers returns the JSON object request with members added, as
+// openai-go's option.WithJSONSet adds "stream" to a streamed call.
+func withMembers(request []byte, members ...string) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(request, &m); err != nil {
+		return nil, err
+	}
+	for _, member := range members {
+		if err := json.Unmarshal([]byte("{"+member+"}"), &m); err != nil {
+			return nil, err
+		}
+	}
+	return json.Marshal(m)
+}
+
+func benchMiddleware(b *testing.B, request []byte, do func(*http.Request) (*http.Response, error)) {
+	gc, err := gentrace.New(gentrace.WithAPIKey("bench"), gentrace.WithBaseURL("http://gentrace.invalid/api"),
+		gentrace.WithHTTPClient(&http.Client{Transport: discard{}}), gentrace.WithQueueSize(1<<16),
+		gentrace.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer gc.Shutdown(context.Background())
+	p, _ := gc.NewPipeline("bench")
+	buf := make([]byte, 4096)
+	var ctx context.Context
+	var run *gentrace.Runner
+	call := func(i int) {
+		if i%benchStepsPerRun == 0 {
+			if run != nil {
+				run.End(nil)
+			}
+			ctx, run, _ = p.Start(context.Background(), gentrace.RunContext{UserID: "user-1234"})
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "https://openai.test/v1/chat/completions", bytes.NewReader(request))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Stainless-Retry-Count", "0")
+		resp, err := do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			if _, err := resp.Body.Read(buf); err != nil {
+				break
+			}
+		}
+		resp.Body.Close()
+	}
+	call(0) // warm: the tokenizer
+	run.End(nil)
+	_ = gc.Flush(context.Background())
+	run = nil
+	b.ReportAllocs()
+	report := reportCPU(b)
+	for i := 0; b.Loop(); i++ {
+		call(i)
+	}
+	run.End(nil)
+	if err := gc.Flush(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	report()
 }
