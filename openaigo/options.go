@@ -33,7 +33,9 @@ var ErrRunOption = errors.New("gentrace: WithPipeline on a call that records els
 // openai-go runs the client's middleware before a request's, so the
 // client's recorder sees a call first: a call whose context carries a run,
 // or names a pipeline, records there, and WithPipeline is reported as
-// ErrRunOption. Mistakes in rc (gentrace.ErrInvalidMetadata,
+// ErrRunOption. (On a client without a recorder, a context's run still
+// wins, while WithPipeline replaces a pipeline the context names, as
+// gentrace.WithPipeline does.) Mistakes in rc (gentrace.ErrInvalidMetadata,
 // gentrace.ErrInvalidRunID) are reported too, and the call is then
 // recorded as if the option were not given. Reports go to the error
 // handler of the Gentrace client of the context's run, else of
@@ -116,7 +118,7 @@ func WithStepMetadata(m gentrace.Metadata) option.RequestOption {
 // of the one-step run the call made in simple mode (WithPipeline, or a
 // context from gentrace.WithPipeline), and "" for a call that made none.
 // It is set when the call returns (a stream's when it opens), after every
-// attempt; use one dst per call.
+// attempt; use one dst per call. A nil dst is ignored.
 func WithRunID(dst *string) option.RequestOption {
 	return option.WithMiddleware(func(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 		if req.Method != http.MethodPost || dst == nil {

@@ -204,3 +204,35 @@ func TestOneRecorderPerCall(t *testing.T) {
 	}
 	oneStep(t, w.end(r))
 }
+
+// TestWithPipelineAndAPipelineNamedByTheContext: the client's recorder
+// sees the call first, so the context's pipeline wins; on a client
+// without one, WithPipeline replaces it, as gentrace.WithPipeline does.
+func TestWithPipelineAndAPipelineNamedByTheContext(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx, err := gentrace.WithPipeline(context.Background(), w.pipeline("by-context"), gentrace.RunContext{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		client openai.Client
+		want   string
+	}{
+		{"a recording client", w.client(nil), "by-context"},
+		{"a client without a recorder", w.bare(), "per-request"},
+	} {
+		var id string
+		if _, err := tt.client.Chat.Completions.New(ctx, userMessage("Hi"),
+			openaigo.WithPipeline(w.pipeline("per-request"), gentrace.RunContext{}), openaigo.WithRunID(&id)); err != nil {
+			t.Fatal(err)
+		}
+		if run := w.stored(id); run.Slug != tt.want {
+			t.Errorf("%s: recorded in %q, want %q", tt.name, run.Slug, tt.want)
+		}
+	}
+	if errs := w.errs.list(); len(errs) != 0 {
+		t.Logf("reported: %v", errs) // the context's pipeline has no run to report to
+	}
+}
