@@ -250,14 +250,18 @@ func TestAHeldAttemptIsRecordedWhenNoRetryFollows(t *testing.T) {
 		name   string
 		rec    *openaihttp.Recorder
 		header http.Header
+		date   time.Duration // Retry-After as an HTTP date this far ahead
 		cancel bool
 		wait   time.Duration // when the step is recorded
 	}{
-		{"after the default hold", openaihttp.New(), nil, false, openaihttp.DefaultRetryHold},
-		{"after a hold set by WithRetryHold", openaihttp.New(openaihttp.WithRetryHold(time.Minute)), nil, false, time.Minute},
-		{"after the answer's Retry-After", openaihttp.New(), http.Header{"Retry-After": {"30"}}, false, 32 * time.Second},
-		{"after its Retry-After-Ms", openaihttp.New(), http.Header{"Retry-After-Ms": {"20000"}}, false, 22 * time.Second},
-		{"when the call's context ends", openaihttp.New(), nil, true, 0},
+		{"after the default hold", openaihttp.New(), nil, 0, false, openaihttp.DefaultRetryHold},
+		{"after a hold set by WithRetryHold", openaihttp.New(openaihttp.WithRetryHold(time.Minute)), nil, 0, false, time.Minute},
+		{"after the answer's Retry-After", openaihttp.New(), http.Header{"Retry-After": {"30"}}, 0, false, 32 * time.Second},
+		{"after its Retry-After-Ms", openaihttp.New(), http.Header{"Retry-After-Ms": {"20000"}}, 0, false, 22 * time.Second},
+		{"after its Retry-After date", openaihttp.New(), nil, 40 * time.Second, false, 42 * time.Second},
+		{"after the default hold for a Retry-After it cannot read", openaihttp.New(), http.Header{"Retry-After": {"soon"}}, 0, false, openaihttp.DefaultRetryHold},
+		{"after the default hold for a Retry-After shorter than it", openaihttp.New(), http.Header{"Retry-After": {"1"}}, 0, false, openaihttp.DefaultRetryHold},
+		{"when the call's context ends", openaihttp.New(), nil, 0, true, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -274,8 +278,12 @@ func TestAHeldAttemptIsRecordedWhenNoRetryFollows(t *testing.T) {
 				ctx, cancel := context.WithCancel(ctx)
 				defer cancel()
 				start := time.Now()
+				header := tt.header
+				if tt.date > 0 {
+					header = http.Header{"Retry-After": {start.Add(tt.date).UTC().Format(http.TimeFormat)}}
+				}
 				retried(attempt(t, tt.rec, ctx, "http://api.test/v1/chat/completions", 0, chatRequest,
-					answer(503, tt.header, `{"error":{"message":"overloaded"}}`)))
+					answer(503, header, `{"error":{"message":"overloaded"}}`)))
 				if tt.cancel {
 					cancel()
 				} else {
