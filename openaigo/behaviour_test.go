@@ -220,38 +220,62 @@ func TestStreamsAreNotBuffered(t *testing.T) {
 
 func TestStreamFaults(t *testing.T) {
 	t.Parallel()
+	answer := openaitest.Reply(openaitest.Answer{Text: "one two three four five"})
 	tests := []struct {
 		name      string
+		route     openaitest.Route
 		reply     openaitest.Response
 		wantErr   string
 		wantInErr string // in the caller's error
+		wantText  string // in the recorded outputs
 	}{
-		{"cut mid-way", openaitest.TextReply("one two three four five").CutAfter(3), "stream failed: ", "unexpected EOF"},
-		{"error event", openaitest.TextReply("one two three four five").ErrorAfter(3, gogpt.APIError{Message: "The model failed."}),
-			"stream error: The model failed.", "The model failed."},
+		{"chat cut mid-way", openaitest.RouteChatCompletions, answer.CutAfter(3), "stream failed: ", "unexpected EOF", `"content":"one`},
+		{"chat error event", openaitest.RouteChatCompletions, answer.ErrorAfter(3, gogpt.APIError{Message: "The model failed."}),
+			"stream error: The model failed.", "The model failed.", `"content":"one`},
+		{"responses cut mid-way", openaitest.RouteResponses, answer.CutAfter(6), "stream failed: ", "unexpected EOF", `"text":"one`},
+		{"responses error event", openaitest.RouteResponses, answer.ErrorAfter(6, gogpt.APIError{Message: "The model failed."}),
+			"stream error: The model failed.", "The model failed.", `"text":"one`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
-			w.oai.Enqueue(openaitest.RouteChatCompletions, tt.reply)
+			w.oai.Enqueue(tt.route, tt.reply)
 			ctx, r := w.start()
 			c := w.client(nil)
-			stream := c.Chat.Completions.NewStreaming(ctx, userMessage("Count."))
-			n := 0
-			for stream.Next() {
-				n++
+			var n int
+			var err error
+			if tt.route == openaitest.RouteResponses {
+				stream := c.Responses.NewStreaming(ctx, responseParams())
+				for stream.Next() {
+					n++
+					// openai-go hands the Responses API's error event over
+					// as an event, not as the stream's error.
+					if ev := stream.Current(); ev.Type == "error" {
+						err = errors.New(ev.Message)
+					}
+				}
+				if err == nil {
+					err = stream.Err()
+				}
+				stream.Close()
+			} else {
+				stream := c.Chat.Completions.NewStreaming(ctx, userMessage("Count."))
+				for stream.Next() {
+					n++
+				}
+				err = stream.Err()
+				stream.Close()
 			}
-			if err := stream.Err(); err == nil || !strings.Contains(err.Error(), tt.wantInErr) || n == 0 {
-				t.Errorf("caller got %d chunks, error %v", n, err)
+			if err == nil || !strings.Contains(err.Error(), tt.wantInErr) || n == 0 {
+				t.Errorf("caller got %d events, error %v", n, err)
 			}
-			stream.Close()
 			s := oneStep(t, w.end(r))
 			if !strings.HasPrefix(s.Error, tt.wantErr) {
 				t.Errorf("step error = %q, want %q", s.Error, tt.wantErr)
 			}
-			if !strings.Contains(rawJSON(t, s.Outputs["choices"]), `"content":"one`) {
-				t.Errorf("the chunks before the fault are not recorded: %v", s.Outputs["choices"])
+			if out := rawJSON(t, s.Outputs); !strings.Contains(out, tt.wantText) {
+				t.Errorf("the events before the fault are not recorded: %s", out)
 			}
 		})
 	}

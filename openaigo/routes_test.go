@@ -295,6 +295,26 @@ func TestEveryRouteThroughOpenAIGo(t *testing.T) {
 			},
 		},
 		{
+			name: "translation", invocation: "openai_createTranslation",
+			call: func(ctx context.Context, c openai.Client) error {
+				//lint:ignore SA1019 openai-go deprecates translations, but still sends them and the recorder routes them
+				tr, err := c.Audio.Translations.New(ctx, openai.AudioTranslationNewParams{
+					File:  openai.File(bytes.NewReader(make([]byte, 16000)), "rede.wav", "audio/wav"),
+					Model: "whisper-1",
+				})
+				if err == nil && tr.Text != openaitest.DefaultTranscript {
+					return fmt.Errorf("caller got %+v", tr)
+				}
+				return err
+			},
+			check: func(t *testing.T, s gentracetest.StepRun) {
+				if rawJSON(t, s.Inputs["file"]) != `{"bytes":16000,"contentType":"audio/wav","filename":"rede.wav"}` ||
+					s.Outputs["text"] != openaitest.DefaultTranscript {
+					t.Errorf("step %+v", s)
+				}
+			},
+		},
+		{
 			name: "speech", invocation: "openai_createSpeech",
 			call: func(ctx context.Context, c openai.Client) error {
 				resp, err := c.Audio.Speech.New(ctx, openai.AudioSpeechNewParams{Input: "Hello", Model: "tts-1",
