@@ -2,6 +2,7 @@ package openaihttp
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -35,10 +36,24 @@ type capture struct {
 	rec      *Recorder
 	route    *route
 	run      *gentrace.Runner
+	simple   bool // run is a one-step run made for the call
 	call     *Call
+	ctx      context.Context // the request's, for the identity and the end of a retried call
 	platform string
 	attrs    gentrace.Attributes
 	attempt  int
+
+	// A retrying client's attempt (see Do): its number (-1 for other
+	// clients), what the answer said about retrying, the errors of the
+	// attempts before, and while the attempt is held, its key and what
+	// ends the hold.
+	retry         int
+	shouldRetry   string
+	retryAfter    time.Duration
+	attemptErrors []string
+	heldKey       any
+	holdTimer     *time.Timer
+	stopDone      func() bool
 
 	request          []byte // the caller's request body, up to the cap
 	requestTruncated int64  // bytes of the request body left out
@@ -455,9 +470,18 @@ func (c *capture) finish(err error) {
 	c.record()
 }
 
-// record adds the call's step to its run. What is costly (parsing, cost,
-// estimation) is left to Complete.
+// record adds the call's step to its run, or holds a failed attempt that
+// the client may retry until its next attempt (see Do).
 func (c *capture) record() {
+	if c.mayHold() && c.rec.held.hold(c) {
+		return
+	}
+	c.recordNow()
+}
+
+// recordNow adds the call's step to its run. What is costly (parsing,
+// cost, estimation) is left to Complete.
+func (c *capture) recordNow() {
 	s := gentrace.Step{
 		ProviderName: ProviderName,
 		Invocation:   c.route.invocation,

@@ -39,6 +39,9 @@ func (c *capture) complete(s *gentrace.Step) {
 	if c.attempt > 1 {
 		s.Outputs["attempt"] = c.attempt
 	}
+	if len(c.attemptErrors) > 0 {
+		s.Outputs["attemptErrors"] = c.attemptErrors
+	}
 	switch {
 	case c.status == 0:
 		return // the transport failed; the step has its error

@@ -76,6 +76,15 @@ count of bytes left out, and the model and usage found at its end; the
 caller's bytes are never cut. A body that is not the JSON it should be is
 recorded as text, with "recordingError".
 
+# Retries
+
+A client that retries sends each attempt through the recorder (openai-go
+calls its middleware once per attempt). Attempts it numbers with
+X-Stainless-Retry-Count, as openai-go does, make one step: an error answer
+it retries is held until the next attempt, whose step then starts with the
+first and counts the attempts in "attempt" and their errors in
+"attemptErrors" (see Recorder.Do).
+
 # Exact usage
 
 A chat stream sent to OpenAI's own API asks for stream_options.include_usage

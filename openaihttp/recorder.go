@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	gentrace "github.com/gentrace/gentrace-go"
 	"github.com/gentrace/gentrace-go/pricing"
@@ -40,9 +41,10 @@ const (
 type Option func(*config)
 
 type config struct {
-	prices  *pricing.Table
-	usage   StreamUsage
-	maxBody int
+	prices    *pricing.Table
+	usage     StreamUsage
+	maxBody   int
+	retryHold time.Duration
 }
 
 // WithPrices sets the price table costs come from (default
@@ -78,11 +80,12 @@ func WithMaxBodyBytes(n int) Option {
 type Recorder struct {
 	cfg    config
 	warned sync.Map // models without a price, warned about once
+	held   heldAttempts
 }
 
 // New returns a Recorder configured by opts.
 func New(opts ...Option) *Recorder {
-	r := &Recorder{cfg: config{prices: pricing.Default(), maxBody: DefaultMaxBodyBytes}}
+	r := &Recorder{cfg: config{prices: pricing.Default(), maxBody: DefaultMaxBodyBytes, retryHold: DefaultRetryHold}}
 	for _, opt := range opts {
 		opt(&r.cfg)
 	}
@@ -104,6 +107,25 @@ type Next = func(*http.Request) (*http.Response, error)
 //
 // The one change Do may make to a request is asking a chat stream for its
 // exact usage (see StreamUsage); the chunk that adds is then hidden.
+//
+// # Retries
+//
+// A client that retries sends each attempt of a call through Do, as
+// openai-go does with its middleware. The attempts of one call record one
+// step when Do can tell them apart: they number themselves with the
+// X-Stainless-Retry-Count header (openai-go's do), share the context the
+// call's Call was attached to (or the request's context without one), the
+// path and the body. An attempt that failed with an answer the client may
+// retry (408, 409, 429, 5xx, or X-Should-Retry: true), whose body the
+// client closed unread, is held until the next attempt starts; that
+// attempt's step then starts where the first one did and its outputs count
+// the attempts ("attempt") and list the errors of the earlier ones
+// ("attemptErrors"). A held attempt that no attempt follows within the
+// hold (WithRetryHold; the answer's Retry-After when longer), or whose
+// context ends, is recorded as a step of its own. An attempt that failed
+// without an answer (a transport error) is recorded at once, since nothing
+// tells whether the client will try again; a later attempt is then a step
+// of its own with its "attempt" number.
 func (r *Recorder) Do(req *http.Request, next Next) (*http.Response, error) {
 	rt := routeOf(req)
 	if rt == nil {
@@ -111,41 +133,44 @@ func (r *Recorder) Do(req *http.Request, next Next) (*http.Response, error) {
 	}
 	ctx := req.Context()
 	call := callFrom(ctx)
-	var run *gentrace.Runner
-	if call != nil && call.run != nil {
-		run = call.run // a retry of a call already started
-	} else {
-		run = gentrace.StartCall(ctx)
-		if !run.IsRecording() {
+	retry := retryCount(req)
+	var c *capture
+	sent := req
+	var err error
+	if retry > 0 && req.GetBody != nil && r.held.count.Load() > 0 {
+		// The request may continue a failed attempt held for it: read a
+		// copy of its body first, to tell which. The caller's body is
+		// left as it is, in case the call is not recorded.
+		c = &capture{rec: r, route: rt, call: call, ctx: ctx, retry: retry, choices: 1}
+		if sent, err = c.readRequest(req); err != nil {
+			return nil, err
+		}
+		if prev := r.held.take(c); prev != nil {
+			c.resume(prev)
+		}
+	}
+	if c == nil || c.run == nil {
+		run, simple := startRun(ctx, call)
+		if run == nil {
 			return next(req)
 		}
-		if call != nil {
-			call.run = run
-			call.RunID = ""
-			if run != gentrace.RunnerFromContext(ctx) {
-				call.RunID = run.ID()
+		if c == nil {
+			c = &capture{rec: r, route: rt, call: call, ctx: ctx, retry: retry, choices: 1}
+			if sent, err = c.readRequest(req); err != nil {
+				return nil, err
 			}
 		}
+		c.run, c.simple, c.start = run, simple, run.Now()
+		if call != nil {
+			call.attempts++
+			c.attempt = call.attempts
+		}
+		// A retrying client numbers its attempts: a retry that continues
+		// no held attempt is still counted.
+		c.attempt = max(c.attempt, retry+1)
 	}
-	c := &capture{
-		rec:      r,
-		route:    rt,
-		run:      run,
-		call:     call,
-		platform: platformOf(req),
-		attrs:    gentrace.AttributesFromContext(ctx),
-		choices:  1,
-	}
-	var err error
-	if req, err = c.readRequest(req); err != nil {
-		return nil, err
-	}
-	c.start = run.Now()
-	if call != nil {
-		call.attempts++
-		c.attempt = call.attempts
-	}
-	resp, err := next(req)
+	c.platform, c.attrs = platformOf(req), gentrace.AttributesFromContext(ctx)
+	resp, err := next(sent)
 	if err != nil {
 		c.finish(err)
 		return resp, err
@@ -153,12 +178,39 @@ func (r *Recorder) Do(req *http.Request, next Next) (*http.Response, error) {
 	c.status = resp.StatusCode
 	c.contentType = resp.Header.Get("Content-Type")
 	c.respLength = resp.ContentLength
+	if c.retry >= 0 && c.status >= 400 {
+		c.shouldRetry, c.retryAfter = resp.Header.Get("X-Should-Retry"), retryAfter(resp.Header)
+	}
 	if resp.Body == nil || resp.Body == http.NoBody {
 		c.finish(errBodyEnd)
 		return resp, nil
 	}
 	resp.Body = c.wrap(resp.Body)
 	return resp, nil
+}
+
+// startRun returns the run a call records into, and whether it is a
+// one-step run made for the call: the run its Call already has (a retry
+// of a call already started), the one its context carries, or a new
+// one-step run in simple mode. It returns nil when the call is not
+// recorded.
+func startRun(ctx context.Context, call *Call) (run *gentrace.Runner, simple bool) {
+	if call != nil && call.run != nil {
+		return call.run, call.RunID != ""
+	}
+	run = gentrace.StartCall(ctx)
+	if !run.IsRecording() {
+		return nil, false
+	}
+	simple = run != gentrace.RunnerFromContext(ctx)
+	if call != nil {
+		call.run = run
+		call.RunID = ""
+		if simple {
+			call.RunID = run.ID()
+		}
+	}
+	return run, simple
 }
 
 // transport is an http.RoundTripper that records through a Recorder.
@@ -194,7 +246,8 @@ func NewTransport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 // Call carries what a wrapper knows about one model call beyond its HTTP
 // request, and receives what the recorder learns. Put it in the call's
 // context with WithCall. A Call is for one logical call: the attempts a
-// client makes for it (its retries) record one step.
+// client makes for it (its retries) record one step (see Do for clients
+// that send each attempt through the recorder).
 type Call struct {
 	// Metadata is merged into the run's metadata as the step's metadata.
 	Metadata gentrace.Metadata
@@ -210,12 +263,19 @@ type Call struct {
 
 	run      *gentrace.Runner
 	attempts int
+	origin   context.Context // the context given to WithCall: the call's identity across attempts
 }
 
 type callKey struct{}
 
 // WithCall returns a copy of ctx carrying c for the call made with it.
+// The attempts of a retrying client that derives a context per attempt
+// from ctx (adding a pipeline with gentrace.WithPipeline, say) are known
+// as one call by ctx; see Do.
 func WithCall(ctx context.Context, c *Call) context.Context {
+	if c != nil {
+		c.origin = ctx
+	}
 	return context.WithValue(ctx, callKey{}, c)
 }
 
