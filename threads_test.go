@@ -13,7 +13,7 @@ import (
 	"github.com/gentrace/gentrace-go/gentracetest"
 	"github.com/gentrace/gentrace-go/openai"
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	gogpt "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 type collected struct {
@@ -45,8 +45,8 @@ func newClients(t *testing.T, opts ...gentrace.Option) (*gentrace.Client, *gentr
 	return gc, srv, openai.NewClientWithConfig(ai.ClientConfig(), openai.WithGentrace(gc)), ai
 }
 
-func chat(text string) gogpt.ChatCompletionRequest {
-	return gogpt.ChatCompletionRequest{Model: "gpt-4o-mini", Messages: []gogpt.ChatCompletionMessage{{Role: "user", Content: text}}}
+func chat(text string) goopenai.ChatCompletionRequest {
+	return goopenai.ChatCompletionRequest{Model: "gpt-4o-mini", Messages: []goopenai.ChatCompletionMessage{{Role: "user", Content: text}}}
 }
 
 // A three-turn conversation is a thread: each turn names the run before it.

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // wav returns a silent 16 kHz, 16-bit mono WAV file of the given length.
@@ -41,40 +41,40 @@ func TestTranscriptions(t *testing.T) {
 	tests := []struct {
 		name   string
 		route  openaitest.Route
-		req    openai.AudioRequest
+		req    goopenai.AudioRequest
 		audio  []byte
 		want   string // the text go-openai returns
 		raw    []string
-		verify func(t *testing.T, resp openai.AudioResponse)
+		verify func(t *testing.T, resp goopenai.AudioResponse)
 	}{
-		{"whisper json", openaitest.RouteTranscriptions, openai.AudioRequest{Model: openai.Whisper1}, wav(4.2), text,
+		{"whisper json", openaitest.RouteTranscriptions, goopenai.AudioRequest{Model: goopenai.Whisper1}, wav(4.2), text,
 			[]string{`{"text":"Hello there. How are you today?","usage":{"type":"duration","seconds":5}}`}, nil},
-		{"gpt-4o-transcribe json", openaitest.RouteTranscriptions, openai.AudioRequest{Model: openai.GPT4oTranscribe, Prompt: "Greetings"}, wav(2), text,
+		{"gpt-4o-transcribe json", openaitest.RouteTranscriptions, goopenai.AudioRequest{Model: goopenai.GPT4oTranscribe, Prompt: "Greetings"}, wav(2), text,
 			[]string{`"usage":{"type":"tokens","input_tokens":23,"input_token_details":{"text_tokens":3,"audio_tokens":20},"output_tokens":8,"total_tokens":31}}`}, nil},
-		{"text", openaitest.RouteTranscriptions, openai.AudioRequest{Model: openai.GPT4oMiniTranscribe, Format: openai.AudioResponseFormatText},
+		{"text", openaitest.RouteTranscriptions, goopenai.AudioRequest{Model: goopenai.GPT4oMiniTranscribe, Format: goopenai.AudioResponseFormatText},
 			wav(1), text + "\n", []string{text + "\n"}, nil},
-		{"srt", openaitest.RouteTranscriptions, openai.AudioRequest{Model: openai.Whisper1, Format: openai.AudioResponseFormatSRT}, wav(3.1),
+		{"srt", openaitest.RouteTranscriptions, goopenai.AudioRequest{Model: goopenai.Whisper1, Format: goopenai.AudioResponseFormatSRT}, wav(3.1),
 			"1\n00:00:00,000 --> 00:00:01,200\nHello there.\n\n2\n00:00:01,200 --> 00:00:03,100\nHow are you today?\n\n", nil, nil},
-		{"vtt", openaitest.RouteTranscriptions, openai.AudioRequest{Model: openai.Whisper1, Format: openai.AudioResponseFormatVTT}, wav(3.1),
+		{"vtt", openaitest.RouteTranscriptions, goopenai.AudioRequest{Model: goopenai.Whisper1, Format: goopenai.AudioResponseFormatVTT}, wav(3.1),
 			"WEBVTT\n\n00:00:00.000 --> 00:00:01.200\nHello there.\n\n00:00:01.200 --> 00:00:03.100\nHow are you today?\n\n", nil, nil},
-		{"verbose_json segments", openaitest.RouteTranscriptions, openai.AudioRequest{Model: openai.Whisper1, Format: openai.AudioResponseFormatVerboseJSON},
+		{"verbose_json segments", openaitest.RouteTranscriptions, goopenai.AudioRequest{Model: goopenai.Whisper1, Format: goopenai.AudioResponseFormatVerboseJSON},
 			wav(3.1), text, []string{`{"task":"transcribe","language":"english","duration":3.1,"text":`, `"usage":{"type":"duration","seconds":4}}`},
-			func(t *testing.T, resp openai.AudioResponse) {
+			func(t *testing.T, resp goopenai.AudioResponse) {
 				if len(resp.Segments) != 2 || resp.Segments[1].Text != " How are you today?" || resp.Segments[1].End != 3.1 || len(resp.Words) != 0 {
 					t.Errorf("segments %+v, words %+v", resp.Segments, resp.Words)
 				}
 			}},
-		{"verbose_json words", openaitest.RouteTranscriptions, openai.AudioRequest{Model: openai.Whisper1, Format: openai.AudioResponseFormatVerboseJSON,
-			TimestampGranularities: []openai.TranscriptionTimestampGranularity{openai.TranscriptionTimestampGranularityWord}},
+		{"verbose_json words", openaitest.RouteTranscriptions, goopenai.AudioRequest{Model: goopenai.Whisper1, Format: goopenai.AudioResponseFormatVerboseJSON,
+			TimestampGranularities: []goopenai.TranscriptionTimestampGranularity{goopenai.TranscriptionTimestampGranularityWord}},
 			wav(2), text, nil,
-			func(t *testing.T, resp openai.AudioResponse) {
+			func(t *testing.T, resp goopenai.AudioResponse) {
 				if len(resp.Words) != 6 || resp.Words[0].Word != "Hello" || resp.Words[5].End != 2 || len(resp.Segments) != 0 {
 					t.Errorf("words %+v, segments %d", resp.Words, len(resp.Segments))
 				}
 			}},
-		{"translation", openaitest.RouteTranslations, openai.AudioRequest{Model: openai.Whisper1}, wav(1), text,
+		{"translation", openaitest.RouteTranslations, goopenai.AudioRequest{Model: goopenai.Whisper1}, wav(1), text,
 			[]string{`{"text":"Hello there. How are you today?"}`}, nil},
-		{"translation verbose", openaitest.RouteTranslations, openai.AudioRequest{Model: openai.Whisper1, Format: openai.AudioResponseFormatVerboseJSON},
+		{"translation verbose", openaitest.RouteTranslations, goopenai.AudioRequest{Model: goopenai.Whisper1, Format: goopenai.AudioResponseFormatVerboseJSON},
 			bytes.Repeat([]byte{0xff}, 32000), text, []string{`{"task":"translate","language":"english","duration":2,`}, nil},
 	}
 	for _, tt := range tests {
@@ -121,7 +121,7 @@ func TestTranscriptions(t *testing.T) {
 }
 
 // postMultipart sends req as go-openai would and returns the raw answer.
-func postMultipart(t *testing.T, srv *openaitest.Server, route openaitest.Route, req openai.AudioRequest) string {
+func postMultipart(t *testing.T, srv *openaitest.Server, route openaitest.Route, req goopenai.AudioRequest) string {
 	t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
@@ -149,12 +149,12 @@ func TestTranscriptionErrors(t *testing.T) {
 	t.Parallel()
 	srv, c := newServer(t)
 	ctx := context.Background()
-	_, err := c.CreateTranscription(ctx, openai.AudioRequest{Model: openai.GPT4oTranscribe, FilePath: "a.wav",
-		Reader: bytes.NewReader(wav(1)), Format: openai.AudioResponseFormatVerboseJSON})
+	_, err := c.CreateTranscription(ctx, goopenai.AudioRequest{Model: goopenai.GPT4oTranscribe, FilePath: "a.wav",
+		Reader: bytes.NewReader(wav(1)), Format: goopenai.AudioResponseFormatVerboseJSON})
 	if e := apiError(t, err); e.HTTPStatusCode != 400 || !strings.Contains(e.Message, "'verbose_json' is not compatible with model 'gpt-4o-transcribe'") {
 		t.Errorf("verbose_json with gpt-4o-transcribe: %+v", e)
 	}
-	_, err = c.CreateTranscription(ctx, openai.AudioRequest{Model: openai.Whisper1, FilePath: "a.wav",
+	_, err = c.CreateTranscription(ctx, goopenai.AudioRequest{Model: goopenai.Whisper1, FilePath: "a.wav",
 		Reader: bytes.NewReader(wav(1)), Format: "xml"})
 	if e := apiError(t, err); e.HTTPStatusCode != 400 || !strings.Contains(e.Message, "Invalid value: 'xml'") {
 		t.Errorf("unknown format: %+v", e)
@@ -192,33 +192,33 @@ func TestSpeech(t *testing.T) {
 	t.Parallel()
 	input := strings.Repeat("Hello world. ", 5) // 65 characters: about 4.3 seconds
 	tests := []struct {
-		format      openai.SpeechResponseFormat
+		format      goopenai.SpeechResponseFormat
 		contentType string
 		check       func(t *testing.T, b []byte)
 	}{
 		{"", "audio/mpeg", checkMP3},
-		{openai.SpeechResponseFormatMp3, "audio/mpeg", checkMP3},
-		{openai.SpeechResponseFormatWav, "audio/wav", func(t *testing.T, b []byte) {
+		{goopenai.SpeechResponseFormatMp3, "audio/mpeg", checkMP3},
+		{goopenai.SpeechResponseFormatWav, "audio/wav", func(t *testing.T, b []byte) {
 			if string(b[:4]) != "RIFF" || string(b[8:12]) != "WAVE" || binary.LittleEndian.Uint32(b[24:]) != 24000 ||
 				int(binary.LittleEndian.Uint32(b[40:])) != len(b)-44 || len(b)-44 != 2*int(24000*65/15.0) {
 				t.Errorf("WAV header % x, %d bytes", b[:44], len(b))
 			}
 		}},
-		{openai.SpeechResponseFormatPcm, "audio/pcm", func(t *testing.T, b []byte) {
+		{goopenai.SpeechResponseFormatPcm, "audio/pcm", func(t *testing.T, b []byte) {
 			if len(b) != 2*int(24000*65/15.0) || bytes.Count(b, []byte{0}) != len(b) {
 				t.Errorf("PCM of %d bytes", len(b))
 			}
 		}},
-		{openai.SpeechResponseFormatFlac, "audio/flac", signature("fLaC")},
-		{openai.SpeechResponseFormatOpus, "audio/opus", signature("OggS")},
-		{openai.SpeechResponseFormatAac, "audio/aac", signature("\xFF\xF1")},
+		{goopenai.SpeechResponseFormatFlac, "audio/flac", signature("fLaC")},
+		{goopenai.SpeechResponseFormatOpus, "audio/opus", signature("OggS")},
+		{goopenai.SpeechResponseFormatAac, "audio/aac", signature("\xFF\xF1")},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.format), func(t *testing.T) {
 			t.Parallel()
 			_, c := newServer(t)
-			resp, err := c.CreateSpeech(context.Background(), openai.CreateSpeechRequest{
-				Model: openai.TTSModel1, Input: input, Voice: openai.VoiceAlloy, ResponseFormat: tt.format})
+			resp, err := c.CreateSpeech(context.Background(), goopenai.CreateSpeechRequest{
+				Model: goopenai.TTSModel1, Input: input, Voice: goopenai.VoiceAlloy, ResponseFormat: tt.format})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -263,7 +263,7 @@ func TestSpeechFaultsAndErrors(t *testing.T) {
 	t.Parallel()
 	srv, c := newServer(t)
 	srv.Enqueue(openaitest.RouteSpeech, openaitest.Response{}.CutAfter(2))
-	resp, err := c.CreateSpeech(context.Background(), openai.CreateSpeechRequest{Model: openai.TTSModel1, Input: "Hi there", Voice: openai.VoiceAlloy})
+	resp, err := c.CreateSpeech(context.Background(), goopenai.CreateSpeechRequest{Model: goopenai.TTSModel1, Input: "Hi there", Voice: goopenai.VoiceAlloy})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,17 +296,17 @@ func TestSpeechFaultsAndErrors(t *testing.T) {
 func TestTranscriptionExactUsage(t *testing.T) {
 	t.Parallel()
 	srv, _ := newServer(t)
-	usage := openai.Usage{PromptTokens: 120, CompletionTokens: 30, TotalTokens: 150,
-		PromptTokensDetails: &openai.PromptTokensDetails{AudioTokens: 100}}
+	usage := goopenai.Usage{PromptTokens: 120, CompletionTokens: 30, TotalTokens: 150,
+		PromptTokensDetails: &goopenai.PromptTokensDetails{AudioTokens: 100}}
 	srv.Enqueue(openaitest.RouteTranscriptions,
 		openaitest.TextReply("Exact.").WithUsage(usage),
-		openaitest.TextReply("Exact.").WithUsage(openai.Usage{PromptTokens: 50, CompletionTokens: 5, TotalTokens: 55}))
+		openaitest.TextReply("Exact.").WithUsage(goopenai.Usage{PromptTokens: 50, CompletionTokens: 5, TotalTokens: 55}))
 	for i, want := range []string{
 		`{"text":"Exact.","usage":{"type":"tokens","input_tokens":120,"input_token_details":{"text_tokens":20,"audio_tokens":100},"output_tokens":30,"total_tokens":150}}`,
 		`{"text":"Exact.","usage":{"type":"tokens","input_tokens":50,"input_token_details":{"text_tokens":0,"audio_tokens":50},"output_tokens":5,"total_tokens":55}}`,
 	} {
 		body := postMultipart(t, srv, openaitest.RouteTranscriptions,
-			openai.AudioRequest{Model: openai.Whisper1, Reader: bytes.NewReader(wav(1))})
+			goopenai.AudioRequest{Model: goopenai.Whisper1, Reader: bytes.NewReader(wav(1))})
 		if body != want {
 			t.Errorf("%d: %s\nwant %s", i, body, want)
 		}

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // Choice describes one choice of a model's answer, for [ChatChunks] and
@@ -21,7 +21,7 @@ type Choice struct {
 	ToolCalls []ToolCall
 	// FinishReason defaults to "tool_calls" when ToolCalls is not empty,
 	// otherwise to "stop".
-	FinishReason openai.FinishReason
+	FinishReason goopenai.FinishReason
 }
 
 // ToolCall describes one function call requested by the model, for
@@ -38,14 +38,14 @@ type ToolCall struct {
 	Arguments string
 }
 
-func (c Choice) finishReason() openai.FinishReason {
+func (c Choice) finishReason() goopenai.FinishReason {
 	switch {
 	case c.FinishReason != "":
 		return c.FinishReason
 	case len(c.ToolCalls) > 0:
-		return openai.FinishReasonToolCalls
+		return goopenai.FinishReasonToolCalls
 	default:
-		return openai.FinishReasonStop
+		return goopenai.FinishReasonStop
 	}
 }
 
@@ -76,18 +76,18 @@ func (tc ToolCall) id(choice, index int) string {
 // Chunks leave id, created, model, service_tier and system_fingerprint zero:
 // the server fills them per request. [CompactChatChunks] builds the older,
 // denser shape.
-func ChatChunks(pieces int, choices ...Choice) []openai.ChatCompletionStreamResponse {
+func ChatChunks(pieces int, choices ...Choice) []goopenai.ChatCompletionStreamResponse {
 	split := func(s string) []string { return splitText(s, pieces) }
 	return chatChunks(split, split, choices)
 }
 
 // chatChunks implements ChatChunks, cutting texts with split and tool call
 // arguments with splitArgs.
-func chatChunks(split, splitArgs func(string) []string, choices []Choice) []openai.ChatCompletionStreamResponse {
+func chatChunks(split, splitArgs func(string) []string, choices []Choice) []goopenai.ChatCompletionStreamResponse {
 	if len(choices) == 0 {
 		choices = []Choice{{}}
 	}
-	seqs := make([][]openai.ChatCompletionStreamChoice, len(choices))
+	seqs := make([][]goopenai.ChatCompletionStreamChoice, len(choices))
 	for i, c := range choices {
 		seqs[i] = choiceDeltas(i, c, split, splitArgs)
 	}
@@ -95,8 +95,8 @@ func chatChunks(split, splitArgs func(string) []string, choices []Choice) []open
 }
 
 // chunksOf wraps each choice delta in a chunk of its own.
-func chunksOf(deltas []openai.ChatCompletionStreamChoice) []openai.ChatCompletionStreamResponse {
-	out := make([]openai.ChatCompletionStreamResponse, len(deltas))
+func chunksOf(deltas []goopenai.ChatCompletionStreamChoice) []goopenai.ChatCompletionStreamResponse {
+	out := make([]goopenai.ChatCompletionStreamResponse, len(deltas))
 	for i := range deltas {
 		out[i].Choices = deltas[i : i+1 : i+1]
 	}
@@ -104,36 +104,36 @@ func chunksOf(deltas []openai.ChatCompletionStreamChoice) []openai.ChatCompletio
 }
 
 // choiceDeltas returns the stream deltas of choice c, in OpenAI's order.
-func choiceDeltas(index int, c Choice, split, splitArgs func(string) []string) []openai.ChatCompletionStreamChoice {
-	delta := func(d openai.ChatCompletionStreamChoiceDelta) openai.ChatCompletionStreamChoice {
-		return openai.ChatCompletionStreamChoice{Index: index, Delta: d}
+func choiceDeltas(index int, c Choice, split, splitArgs func(string) []string) []goopenai.ChatCompletionStreamChoice {
+	delta := func(d goopenai.ChatCompletionStreamChoiceDelta) goopenai.ChatCompletionStreamChoice {
+		return goopenai.ChatCompletionStreamChoice{Index: index, Delta: d}
 	}
-	out := []openai.ChatCompletionStreamChoice{delta(openai.ChatCompletionStreamChoiceDelta{Role: openai.ChatMessageRoleAssistant})}
+	out := []goopenai.ChatCompletionStreamChoice{delta(goopenai.ChatCompletionStreamChoiceDelta{Role: goopenai.ChatMessageRoleAssistant})}
 	if c.Content != "" {
 		for _, p := range split(c.Content) {
-			out = append(out, delta(openai.ChatCompletionStreamChoiceDelta{Content: p}))
+			out = append(out, delta(goopenai.ChatCompletionStreamChoiceDelta{Content: p}))
 		}
 	}
 	if c.Refusal != "" {
 		for _, p := range split(c.Refusal) {
-			out = append(out, delta(openai.ChatCompletionStreamChoiceDelta{Refusal: p}))
+			out = append(out, delta(goopenai.ChatCompletionStreamChoiceDelta{Refusal: p}))
 		}
 	}
 	for i, tc := range c.ToolCalls {
-		out = append(out, delta(openai.ChatCompletionStreamChoiceDelta{ToolCalls: []openai.ToolCall{{
-			Index: &i, ID: tc.id(index, i), Type: openai.ToolTypeFunction,
-			Function: openai.FunctionCall{Name: tc.Name},
+		out = append(out, delta(goopenai.ChatCompletionStreamChoiceDelta{ToolCalls: []goopenai.ToolCall{{
+			Index: &i, ID: tc.id(index, i), Type: goopenai.ToolTypeFunction,
+			Function: goopenai.FunctionCall{Name: tc.Name},
 		}}}))
 		if tc.Arguments == "" {
 			continue
 		}
 		for _, p := range splitArgs(tc.Arguments) {
-			out = append(out, delta(openai.ChatCompletionStreamChoiceDelta{ToolCalls: []openai.ToolCall{{
-				Index: &i, Function: openai.FunctionCall{Arguments: p},
+			out = append(out, delta(goopenai.ChatCompletionStreamChoiceDelta{ToolCalls: []goopenai.ToolCall{{
+				Index: &i, Function: goopenai.FunctionCall{Arguments: p},
 			}}}))
 		}
 	}
-	return append(out, openai.ChatCompletionStreamChoice{Index: index, FinishReason: c.finishReason()})
+	return append(out, goopenai.ChatCompletionStreamChoice{Index: index, FinishReason: c.finishReason()})
 }
 
 // interleaveSeed fixes the irregular order in which the chunks of several
@@ -177,12 +177,12 @@ func interleave[T any](seqs [][]T) []T {
 // argument deltas of parallel tool calls interleave round-robin (the first
 // of each carrying id, type and name), and several choices take turns
 // round-robin. The arguments are as for ChatChunks.
-func CompactChatChunks(pieces int, choices ...Choice) []openai.ChatCompletionStreamResponse {
+func CompactChatChunks(pieces int, choices ...Choice) []goopenai.ChatCompletionStreamResponse {
 	if len(choices) == 0 {
 		choices = []Choice{{}}
 	}
 	split := func(s string) []string { return splitText(s, pieces) }
-	seqs := make([][]openai.ChatCompletionStreamChoice, len(choices))
+	seqs := make([][]goopenai.ChatCompletionStreamChoice, len(choices))
 	for i, c := range choices {
 		seqs[i] = compactDeltas(i, c, split)
 	}
@@ -190,23 +190,23 @@ func CompactChatChunks(pieces int, choices ...Choice) []openai.ChatCompletionStr
 }
 
 // compactDeltas returns the deltas of choice c for CompactChatChunks.
-func compactDeltas(index int, c Choice, split func(string) []string) []openai.ChatCompletionStreamChoice {
-	var out []openai.ChatCompletionStreamChoice
-	role := openai.ChatMessageRoleAssistant
+func compactDeltas(index int, c Choice, split func(string) []string) []goopenai.ChatCompletionStreamChoice {
+	var out []goopenai.ChatCompletionStreamChoice
+	role := goopenai.ChatMessageRoleAssistant
 	if c.Content != "" || (len(c.ToolCalls) == 0 && c.Refusal == "") {
 		for _, p := range split(c.Content) {
-			out = append(out, openai.ChatCompletionStreamChoice{
+			out = append(out, goopenai.ChatCompletionStreamChoice{
 				Index: index,
-				Delta: openai.ChatCompletionStreamChoiceDelta{Role: role, Content: p},
+				Delta: goopenai.ChatCompletionStreamChoiceDelta{Role: role, Content: p},
 			})
 			role = ""
 		}
 	}
 	if c.Refusal != "" {
 		for _, p := range split(c.Refusal) {
-			out = append(out, openai.ChatCompletionStreamChoice{
+			out = append(out, goopenai.ChatCompletionStreamChoice{
 				Index: index,
-				Delta: openai.ChatCompletionStreamChoiceDelta{Role: role, Refusal: p},
+				Delta: goopenai.ChatCompletionStreamChoiceDelta{Role: role, Refusal: p},
 			})
 			role = ""
 		}
@@ -222,18 +222,18 @@ func compactDeltas(index int, c Choice, split func(string) []string) []openai.Ch
 			if r >= len(args[i]) {
 				continue
 			}
-			d := openai.ToolCall{Index: &i, Function: openai.FunctionCall{Arguments: args[i][r]}}
+			d := goopenai.ToolCall{Index: &i, Function: goopenai.FunctionCall{Arguments: args[i][r]}}
 			if r == 0 {
-				d.ID, d.Type, d.Function.Name = tc.id(index, i), openai.ToolTypeFunction, tc.Name
+				d.ID, d.Type, d.Function.Name = tc.id(index, i), goopenai.ToolTypeFunction, tc.Name
 			}
-			out = append(out, openai.ChatCompletionStreamChoice{
+			out = append(out, goopenai.ChatCompletionStreamChoice{
 				Index: index,
-				Delta: openai.ChatCompletionStreamChoiceDelta{Role: role, ToolCalls: []openai.ToolCall{d}},
+				Delta: goopenai.ChatCompletionStreamChoiceDelta{Role: role, ToolCalls: []goopenai.ToolCall{d}},
 			})
 			role = ""
 		}
 	}
-	return append(out, openai.ChatCompletionStreamChoice{Index: index, FinishReason: c.finishReason()})
+	return append(out, goopenai.ChatCompletionStreamChoice{Index: index, FinishReason: c.finishReason()})
 }
 
 // roundRobin merges sequences taking one item of each in turn.
@@ -256,21 +256,21 @@ func roundRobin[T any](seqs [][]T) []T {
 // ChatResponse builds the non-streamed counterpart of [ChatChunks]: a chat
 // completion with one assistant message per choice, for [JSON]. Its id,
 // created, model and usage are left zero for the server to fill.
-func ChatResponse(choices ...Choice) openai.ChatCompletionResponse {
+func ChatResponse(choices ...Choice) goopenai.ChatCompletionResponse {
 	if len(choices) == 0 {
 		choices = []Choice{{}}
 	}
-	r := openai.ChatCompletionResponse{Choices: make([]openai.ChatCompletionChoice, len(choices))}
+	r := goopenai.ChatCompletionResponse{Choices: make([]goopenai.ChatCompletionChoice, len(choices))}
 	for i, c := range choices {
-		m := openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: c.Content, Refusal: c.Refusal}
+		m := goopenai.ChatCompletionMessage{Role: goopenai.ChatMessageRoleAssistant, Content: c.Content, Refusal: c.Refusal}
 		for j, tc := range c.ToolCalls {
-			m.ToolCalls = append(m.ToolCalls, openai.ToolCall{
+			m.ToolCalls = append(m.ToolCalls, goopenai.ToolCall{
 				ID:       tc.id(i, j),
-				Type:     openai.ToolTypeFunction,
-				Function: openai.FunctionCall{Name: tc.Name, Arguments: tc.Arguments},
+				Type:     goopenai.ToolTypeFunction,
+				Function: goopenai.FunctionCall{Name: tc.Name, Arguments: tc.Arguments},
 			})
 		}
-		r.Choices[i] = openai.ChatCompletionChoice{Index: i, Message: m, FinishReason: c.finishReason()}
+		r.Choices[i] = goopenai.ChatCompletionChoice{Index: i, Message: m, FinishReason: c.finishReason()}
 	}
 	return r
 }
@@ -280,25 +280,25 @@ func ChatResponse(choices ...Choice) openai.ChatCompletionResponse {
 // followed by a chunk with empty text and finish_reason "stop"; several
 // choices interleave irregularly but reproducibly, as for [ChatChunks].
 // With no texts it builds one empty choice.
-func CompletionChunks(pieces int, texts ...string) []openai.CompletionResponse {
+func CompletionChunks(pieces int, texts ...string) []goopenai.CompletionResponse {
 	return completionChunks(func(s string) []string { return splitText(s, pieces) }, texts)
 }
 
 // completionChunks implements CompletionChunks with split cutting texts into
 // pieces.
-func completionChunks(split func(string) []string, texts []string) []openai.CompletionResponse {
+func completionChunks(split func(string) []string, texts []string) []goopenai.CompletionResponse {
 	if len(texts) == 0 {
 		texts = []string{""}
 	}
-	seqs := make([][]openai.CompletionChoice, len(texts))
+	seqs := make([][]goopenai.CompletionChoice, len(texts))
 	for i, t := range texts {
 		for _, p := range split(t) {
-			seqs[i] = append(seqs[i], openai.CompletionChoice{Index: i, Text: p})
+			seqs[i] = append(seqs[i], goopenai.CompletionChoice{Index: i, Text: p})
 		}
-		seqs[i] = append(seqs[i], openai.CompletionChoice{Index: i, FinishReason: string(openai.FinishReasonStop)})
+		seqs[i] = append(seqs[i], goopenai.CompletionChoice{Index: i, FinishReason: string(goopenai.FinishReasonStop)})
 	}
 	merged := interleave(seqs)
-	out := make([]openai.CompletionResponse, len(merged))
+	out := make([]goopenai.CompletionResponse, len(merged))
 	for i := range merged {
 		out[i].Choices = merged[i : i+1 : i+1]
 	}

@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 func TestChatChunksSplitsText(t *testing.T) {
@@ -33,7 +33,7 @@ func TestChatChunksSplitsText(t *testing.T) {
 			if len(chunks) != tt.wantPieces+2 {
 				t.Fatalf("%d chunks, want a role chunk, %d pieces and a finish chunk", len(chunks), tt.wantPieces)
 			}
-			if d := chunks[0].Choices[0].Delta; !reflect.DeepEqual(d, openai.ChatCompletionStreamChoiceDelta{Role: openai.ChatMessageRoleAssistant}) {
+			if d := chunks[0].Choices[0].Delta; !reflect.DeepEqual(d, goopenai.ChatCompletionStreamChoiceDelta{Role: goopenai.ChatMessageRoleAssistant}) {
 				t.Errorf("first chunk %+v, want the role alone", d)
 			}
 			var text strings.Builder
@@ -54,7 +54,7 @@ func TestChatChunksSplitsText(t *testing.T) {
 				t.Errorf("pieces join to %q (sizes %d..%d), want %q in about equal pieces", text.String(), minLen, maxLen, tt.text)
 			}
 			last := chunks[len(chunks)-1].Choices[0]
-			if last.FinishReason != openai.FinishReasonStop || !reflect.DeepEqual(last.Delta, openai.ChatCompletionStreamChoiceDelta{}) {
+			if last.FinishReason != goopenai.FinishReasonStop || !reflect.DeepEqual(last.Delta, goopenai.ChatCompletionStreamChoiceDelta{}) {
 				t.Errorf("finish chunk %+v", last)
 			}
 		})
@@ -68,10 +68,10 @@ type step struct {
 	content string
 	refusal string
 	tool    string // "<index>:<id>:<name>:<args>"
-	finish  openai.FinishReason
+	finish  goopenai.FinishReason
 }
 
-func steps(chunks []openai.ChatCompletionStreamResponse) []step {
+func steps(chunks []goopenai.ChatCompletionStreamResponse) []step {
 	var out []step
 	for _, ch := range chunks {
 		c := ch.Choices[0]

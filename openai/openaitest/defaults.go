@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"strconv"
 
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // DefaultChatReply is the assistant text of the built-in chat completion
@@ -48,8 +48,8 @@ var (
 	defaultReasoningReply   = Reply(Answer{Text: DefaultChatReply, Reasoning: []string{}})
 	defaultCompletionReply  = Reply(Answer{Text: DefaultCompletionText})
 	defaultTranscriptReply  = Reply(Answer{Text: DefaultTranscript})
-	defaultModerationResult = mustMarshal(openai.Result{
-		CategoryScores: openai.ResultCategoryScores{
+	defaultModerationResult = mustMarshal(goopenai.Result{
+		CategoryScores: goopenai.ResultCategoryScores{
 			Hate: 1e-5, HateThreatening: 1e-6, Harassment: 2e-5, HarassmentThreatening: 1e-6,
 			SelfHarm: 1e-6, SelfHarmIntent: 1e-6, SelfHarmInstructions: 1e-6,
 			Sexual: 3e-5, SexualMinors: 1e-6, Violence: 2e-5, ViolenceGraphic: 1e-6,
@@ -100,7 +100,7 @@ func defaultEmbeddings(info *requestInfo, inputs []json.RawMessage) []byte {
 	if info.Dimensions > 0 {
 		dims = min(info.Dimensions, maxEmbeddingDimensions)
 	}
-	b64 := info.EncodingFormat == string(openai.EmbeddingEncodingFormatBase64)
+	b64 := info.EncodingFormat == string(goopenai.EmbeddingEncodingFormatBase64)
 	vec := make([]float32, dims)
 	dst := make([]byte, 0, 128+len(inputs)*(48+dims*12))
 	dst = append(dst, `{"object":"list","data":[`...)
@@ -197,7 +197,7 @@ func tokens(n int) int {
 }
 
 // messageBytes returns the length of the generated text of a message.
-func messageBytes(m openai.ChatCompletionMessage) int {
+func messageBytes(m goopenai.ChatCompletionMessage) int {
 	n := len(m.Content) + len(m.Refusal)
 	for _, tc := range m.ToolCalls {
 		n += len(tc.Function.Name) + len(tc.Function.Arguments)
@@ -206,7 +206,7 @@ func messageBytes(m openai.ChatCompletionMessage) int {
 }
 
 // deltaBytes returns the length of the generated text of a stream delta.
-func deltaBytes(d openai.ChatCompletionStreamChoiceDelta) int {
+func deltaBytes(d goopenai.ChatCompletionStreamChoiceDelta) int {
 	n := len(d.Content) + len(d.Refusal)
 	for _, tc := range d.ToolCalls {
 		n += len(tc.Function.Name) + len(tc.Function.Arguments)

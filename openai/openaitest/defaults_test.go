@@ -8,24 +8,24 @@ import (
 	"testing"
 
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 func TestDefaultEmbeddings(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
-		req    openai.EmbeddingRequestConverter
+		req    goopenai.EmbeddingRequestConverter
 		inputs int
 		dims   int
 	}{
-		{"one string", openai.EmbeddingRequest{Input: "hello", Model: openai.SmallEmbedding3}, 1, openaitest.DefaultEmbeddingDimensions},
-		{"strings", openai.EmbeddingRequestStrings{Input: []string{"a", "b", "c"}, Model: openai.SmallEmbedding3}, 3, openaitest.DefaultEmbeddingDimensions},
-		{"tokens", openai.EmbeddingRequestTokens{Input: [][]int{{1, 2}, {3}}, Model: openai.SmallEmbedding3}, 2, openaitest.DefaultEmbeddingDimensions},
-		{"one token array", openai.EmbeddingRequest{Input: []int{1, 2, 3}, Model: openai.SmallEmbedding3}, 1, openaitest.DefaultEmbeddingDimensions},
-		{"dimensions", openai.EmbeddingRequestStrings{Input: []string{"a"}, Model: openai.LargeEmbedding3, Dimensions: 256}, 1, 256},
-		{"base64", openai.EmbeddingRequestStrings{Input: []string{"a", "b"}, Model: openai.SmallEmbedding3,
-			EncodingFormat: openai.EmbeddingEncodingFormatBase64}, 2, openaitest.DefaultEmbeddingDimensions},
+		{"one string", goopenai.EmbeddingRequest{Input: "hello", Model: goopenai.SmallEmbedding3}, 1, openaitest.DefaultEmbeddingDimensions},
+		{"strings", goopenai.EmbeddingRequestStrings{Input: []string{"a", "b", "c"}, Model: goopenai.SmallEmbedding3}, 3, openaitest.DefaultEmbeddingDimensions},
+		{"tokens", goopenai.EmbeddingRequestTokens{Input: [][]int{{1, 2}, {3}}, Model: goopenai.SmallEmbedding3}, 2, openaitest.DefaultEmbeddingDimensions},
+		{"one token array", goopenai.EmbeddingRequest{Input: []int{1, 2, 3}, Model: goopenai.SmallEmbedding3}, 1, openaitest.DefaultEmbeddingDimensions},
+		{"dimensions", goopenai.EmbeddingRequestStrings{Input: []string{"a"}, Model: goopenai.LargeEmbedding3, Dimensions: 256}, 1, 256},
+		{"base64", goopenai.EmbeddingRequestStrings{Input: []string{"a", "b"}, Model: goopenai.SmallEmbedding3,
+			EncodingFormat: goopenai.EmbeddingEncodingFormatBase64}, 2, openaitest.DefaultEmbeddingDimensions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,8 +55,8 @@ func TestDefaultEmbeddingsAgreeAcrossEncodings(t *testing.T) {
 	t.Parallel()
 	_, c := newServer(t)
 	var got [2][]float32
-	for i, f := range []openai.EmbeddingEncodingFormat{"", openai.EmbeddingEncodingFormatBase64} {
-		resp, err := c.CreateEmbeddings(context.Background(), openai.EmbeddingRequest{Input: "same", Model: openai.SmallEmbedding3, EncodingFormat: f})
+	for i, f := range []goopenai.EmbeddingEncodingFormat{"", goopenai.EmbeddingEncodingFormatBase64} {
+		resp, err := c.CreateEmbeddings(context.Background(), goopenai.EmbeddingRequest{Input: "same", Model: goopenai.SmallEmbedding3, EncodingFormat: f})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +71,7 @@ func TestDefaultModerations(t *testing.T) {
 	t.Parallel()
 	srv, _ := newServer(t)
 	_, body := post(t, srv, http.MethodPost, openaitest.RouteModerations, `{"input":["a","b","c"]}`)
-	var resp openai.ModerationResponse
+	var resp goopenai.ModerationResponse
 	if err := json.Unmarshal([]byte(body), &resp); err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestDefaultModerations(t *testing.T) {
 func TestDefaultCompletionChoices(t *testing.T) {
 	t.Parallel()
 	_, c := newServer(t)
-	resp, err := c.CreateCompletion(context.Background(), openai.CompletionRequest{
+	resp, err := c.CreateCompletion(context.Background(), goopenai.CompletionRequest{
 		Model: "gpt-3.5-turbo-instruct", Prompt: []string{"a", "b"}, N: 2,
 	})
 	if err != nil {

@@ -7,7 +7,7 @@
 //
 //	srv := openaitest.NewServer()
 //	defer srv.Close()
-//	client := openai.NewClientWithConfig(srv.ClientConfig())
+//	client := goopenai.NewClientWithConfig(srv.ClientConfig())
 //
 // With the official github.com/openai/openai-go (whose base URL ends in a
 // slash):

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // A test scripts the next chat answer, calls the real go-openai client and
@@ -17,11 +17,11 @@ func ExampleNewServer() {
 	srv.Enqueue(openaitest.RouteChatCompletions,
 		openaitest.JSON(openaitest.ChatResponse(openaitest.Choice{Content: "Paris."})))
 
-	client := openai.NewClientWithConfig(srv.ClientConfig())
-	resp, err := client.CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{
-		Model: openai.GPT4oMini,
-		Messages: []openai.ChatCompletionMessage{
-			{Role: openai.ChatMessageRoleUser, Content: "Capital of France?"},
+	client := goopenai.NewClientWithConfig(srv.ClientConfig())
+	resp, err := client.CreateChatCompletion(context.Background(), goopenai.ChatCompletionRequest{
+		Model: goopenai.GPT4oMini,
+		Messages: []goopenai.ChatCompletionMessage{
+			{Role: goopenai.ChatMessageRoleUser, Content: "Capital of France?"},
 		},
 	})
 	if err != nil {

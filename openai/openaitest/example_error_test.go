@@ -6,11 +6,11 @@ import (
 	"fmt"
 
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // A scripted rate-limit error reaches the caller as go-openai's
-// *openai.APIError, with OpenAI's type and code for a 429.
+// *goopenai.APIError, with OpenAI's type and code for a 429.
 func ExampleError() {
 	srv := openaitest.NewServer()
 	defer srv.Close()
@@ -18,11 +18,11 @@ func ExampleError() {
 	srv.Enqueue(openaitest.RouteChatCompletions,
 		openaitest.Error(429, "Rate limit reached for gpt-4o").WithHeader("Retry-After", "1"))
 
-	_, err := srv.Client().CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{
-		Model:    openai.GPT4o,
-		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Hi"}},
+	_, err := srv.Client().CreateChatCompletion(context.Background(), goopenai.ChatCompletionRequest{
+		Model:    goopenai.GPT4o,
+		Messages: []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleUser, Content: "Hi"}},
 	})
-	var apiErr *openai.APIError
+	var apiErr *goopenai.APIError
 	if errors.As(err, &apiErr) {
 		fmt.Println(apiErr.HTTPStatusCode, apiErr.Type, apiErr.Code)
 		fmt.Println(apiErr.Message)
@@ -40,11 +40,11 @@ func ExampleResponse_ErrorAfter() {
 
 	srv.Enqueue(openaitest.RouteChatCompletions, openaitest.ChatStream(
 		openaitest.ChatChunks(3, openaitest.Choice{Content: "Hello there"})...,
-	).ErrorAfter(2, openai.APIError{Message: "The server had an error while processing your request."}))
+	).ErrorAfter(2, goopenai.APIError{Message: "The server had an error while processing your request."}))
 
-	stream, err := srv.Client().CreateChatCompletionStream(context.Background(), openai.ChatCompletionRequest{
-		Model:    openai.GPT4o,
-		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Hi"}},
+	stream, err := srv.Client().CreateChatCompletionStream(context.Background(), goopenai.ChatCompletionRequest{
+		Model:    goopenai.GPT4o,
+		Messages: []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleUser, Content: "Hi"}},
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -53,7 +53,7 @@ func ExampleResponse_ErrorAfter() {
 	defer stream.Close()
 	for {
 		chunk, err := stream.Recv()
-		var apiErr *openai.APIError
+		var apiErr *goopenai.APIError
 		if errors.As(err, &apiErr) {
 			fmt.Println("error:", apiErr.Type, "-", apiErr.Message)
 			return

@@ -8,7 +8,7 @@ import (
 	"io"
 
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // A scripted text answer for code that calls chat completions.
@@ -17,9 +17,9 @@ func ExampleTextReply() {
 	defer srv.Close()
 	srv.Enqueue(openaitest.RouteChatCompletions, openaitest.TextReply("Paris is the capital of France."))
 
-	resp, err := srv.Client().CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{
-		Model:    openai.GPT4oMini,
-		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Capital of France?"}},
+	resp, err := srv.Client().CreateChatCompletion(context.Background(), goopenai.ChatCompletionRequest{
+		Model:    goopenai.GPT4oMini,
+		Messages: []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleUser, Content: "Capital of France?"}},
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -39,9 +39,9 @@ func ExampleTextReply_stream() {
 	defer srv.Close()
 	srv.Enqueue(openaitest.RouteChatCompletions, openaitest.TextReply("Paris, of course."))
 
-	stream, err := srv.Client().CreateChatCompletionStream(context.Background(), openai.ChatCompletionRequest{
-		Model:    openai.GPT4oMini,
-		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Capital of France?"}},
+	stream, err := srv.Client().CreateChatCompletionStream(context.Background(), goopenai.ChatCompletionRequest{
+		Model:    goopenai.GPT4oMini,
+		Messages: []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleUser, Content: "Capital of France?"}},
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -75,9 +75,9 @@ func ExampleToolCallReply() {
 	srv.Enqueue(openaitest.RouteChatCompletions,
 		openaitest.ToolCallReply(openaitest.ToolCall{Name: "get_weather", Arguments: `{"city":"Paris"}`}))
 
-	resp, err := srv.Client().CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{
-		Model:    openai.GPT4oMini,
-		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Weather in Paris?"}},
+	resp, err := srv.Client().CreateChatCompletion(context.Background(), goopenai.ChatCompletionRequest{
+		Model:    goopenai.GPT4oMini,
+		Messages: []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleUser, Content: "Weather in Paris?"}},
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -102,16 +102,16 @@ func ExampleToolCallReply_parallel() {
 		openaitest.ToolCall{ID: "call_time", Name: "get_time", Arguments: `{"tz":"CET"}`},
 	))
 
-	stream, err := srv.Client().CreateChatCompletionStream(context.Background(), openai.ChatCompletionRequest{
-		Model:    openai.GPT4oMini,
-		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Weather and time in Paris?"}},
+	stream, err := srv.Client().CreateChatCompletionStream(context.Background(), goopenai.ChatCompletionRequest{
+		Model:    goopenai.GPT4oMini,
+		Messages: []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleUser, Content: "Weather and time in Paris?"}},
 	})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer stream.Close()
-	var calls []openai.ToolCall
+	var calls []goopenai.ToolCall
 	for {
 		chunk, err := stream.Recv()
 		if err != nil {
@@ -142,11 +142,11 @@ func ExampleReply() {
 		Reasoning: []string{"The user wants the weather; I should call the tool."},
 		Text:      "Let me check.",
 		ToolCalls: []openaitest.ToolCall{{Name: "get_weather", Arguments: `{"city":"Paris"}`}},
-	}).WithUsage(openai.Usage{PromptTokens: 1200, CompletionTokens: 80, TotalTokens: 1280,
-		PromptTokensDetails:     &openai.PromptTokensDetails{CachedTokens: 1024},
-		CompletionTokensDetails: &openai.CompletionTokensDetails{ReasoningTokens: 64}}))
+	}).WithUsage(goopenai.Usage{PromptTokens: 1200, CompletionTokens: 80, TotalTokens: 1280,
+		PromptTokensDetails:     &goopenai.PromptTokensDetails{CachedTokens: 1024},
+		CompletionTokensDetails: &goopenai.CompletionTokensDetails{ReasoningTokens: 64}}))
 
-	resp, err := srv.Client().CreateResponse(context.Background(), openai.CreateResponseRequest{
+	resp, err := srv.Client().CreateResponse(context.Background(), goopenai.CreateResponseRequest{
 		Model: "gpt-5", Input: "Weather in Paris?",
 	})
 	if err != nil {
@@ -156,7 +156,7 @@ func ExampleReply() {
 	fmt.Println(resp.ID, resp.Status)
 	for _, o := range resp.Output {
 		b, _ := json.Marshal(o)
-		var item openai.ResponseOutputItem
+		var item goopenai.ResponseOutputItem
 		_ = json.Unmarshal(b, &item)
 		if item.Type == "function_call" {
 			fmt.Println(item.Type, item.ID, item.CallID, item.Name, item.Arguments)
@@ -182,7 +182,7 @@ func ExampleReply_stream() {
 	defer srv.Close()
 	srv.Enqueue(openaitest.RouteResponses, openaitest.TextReply("Sunny and warm."))
 
-	stream, err := srv.Client().CreateResponseStream(context.Background(), openai.CreateResponseRequest{
+	stream, err := srv.Client().CreateResponseStream(context.Background(), goopenai.CreateResponseRequest{
 		Model: "gpt-4.1", Input: "Weather in Paris?",
 	})
 	if err != nil {

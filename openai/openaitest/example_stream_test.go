@@ -7,7 +7,7 @@ import (
 	"io"
 
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // A stream of three content chunks and a finish chunk; because the request
@@ -18,13 +18,13 @@ func ExampleChatStream() {
 
 	srv.Enqueue(openaitest.RouteChatCompletions, openaitest.ChatStream(
 		openaitest.ChatChunks(3, openaitest.Choice{Content: "Hello, world!"})...,
-	).WithUsage(openai.Usage{PromptTokens: 9, CompletionTokens: 4, TotalTokens: 13}))
+	).WithUsage(goopenai.Usage{PromptTokens: 9, CompletionTokens: 4, TotalTokens: 13}))
 
 	client := srv.Client()
-	stream, err := client.CreateChatCompletionStream(context.Background(), openai.ChatCompletionRequest{
-		Model:         openai.GPT4o,
-		Messages:      []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Greet the world"}},
-		StreamOptions: &openai.StreamOptions{IncludeUsage: true},
+	stream, err := client.CreateChatCompletionStream(context.Background(), goopenai.ChatCompletionRequest{
+		Model:         goopenai.GPT4o,
+		Messages:      []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleUser, Content: "Greet the world"}},
+		StreamOptions: &goopenai.StreamOptions{IncludeUsage: true},
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -69,9 +69,9 @@ func ExampleChatChunks() {
 		}},
 	)...))
 
-	stream, err := srv.Client().CreateChatCompletionStream(context.Background(), openai.ChatCompletionRequest{
-		Model:    openai.GPT4o,
-		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Weather and time?"}},
+	stream, err := srv.Client().CreateChatCompletionStream(context.Background(), goopenai.ChatCompletionRequest{
+		Model:    goopenai.GPT4o,
+		Messages: []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleUser, Content: "Weather and time?"}},
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -111,9 +111,9 @@ func ExampleResponse_CutAfter() {
 		openaitest.ChatChunks(4, openaitest.Choice{Content: "Interrupted"})...,
 	).CutAfter(3))
 
-	stream, err := srv.Client().CreateChatCompletionStream(context.Background(), openai.ChatCompletionRequest{
-		Model:    openai.GPT4o,
-		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Talk"}},
+	stream, err := srv.Client().CreateChatCompletionStream(context.Background(), goopenai.ChatCompletionRequest{
+		Model:    goopenai.GPT4o,
+		Messages: []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleUser, Content: "Talk"}},
 	})
 	if err != nil {
 		fmt.Println(err)

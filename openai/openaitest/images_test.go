@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // decodeImage decodes an image and returns its format and size.
@@ -31,38 +31,38 @@ func TestImages(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name       string
-		req        openai.ImageRequest
+		req        goopenai.ImageRequest
 		n          int
 		b64        bool
 		format     string
 		size       image.Point
 		revised    bool
-		usage      *openai.ImageResponseUsage
+		usage      *goopenai.ImageResponseUsage
 		rawMembers []string
 	}{
-		{"dall-e-2 url by default", openai.ImageRequest{Prompt: "a cat"}, 1, false, "png", image.Pt(1024, 1024), false, nil,
+		{"dall-e-2 url by default", goopenai.ImageRequest{Prompt: "a cat"}, 1, false, "png", image.Pt(1024, 1024), false, nil,
 			[]string{`{"created":1735689600,"data":[{"url":"http://`}},
-		{"dall-e-2 two small", openai.ImageRequest{Prompt: "a cat", N: 2, Size: openai.CreateImageSize256x256}, 2, false, "png", image.Pt(256, 256), false, nil, nil},
-		{"dall-e-3 revises the prompt", openai.ImageRequest{Prompt: "a cat", Model: openai.CreateImageModelDallE3,
-			Size: openai.CreateImageSize1792x1024}, 1, false, "png", image.Pt(1792, 1024), true, nil, nil},
-		{"b64_json", openai.ImageRequest{Prompt: "a cat", ResponseFormat: openai.CreateImageResponseFormatB64JSON, Size: "512x512"},
+		{"dall-e-2 two small", goopenai.ImageRequest{Prompt: "a cat", N: 2, Size: goopenai.CreateImageSize256x256}, 2, false, "png", image.Pt(256, 256), false, nil, nil},
+		{"dall-e-3 revises the prompt", goopenai.ImageRequest{Prompt: "a cat", Model: goopenai.CreateImageModelDallE3,
+			Size: goopenai.CreateImageSize1792x1024}, 1, false, "png", image.Pt(1792, 1024), true, nil, nil},
+		{"b64_json", goopenai.ImageRequest{Prompt: "a cat", ResponseFormat: goopenai.CreateImageResponseFormatB64JSON, Size: "512x512"},
 			1, true, "png", image.Pt(512, 512), false, nil, nil},
-		{"gpt-image-1", openai.ImageRequest{Prompt: "a cat in a hat", Model: openai.CreateImageModelGptImage1}, 1, true, "png",
+		{"gpt-image-1", goopenai.ImageRequest{Prompt: "a cat in a hat", Model: goopenai.CreateImageModelGptImage1}, 1, true, "png",
 			image.Pt(1024, 1024), false,
-			&openai.ImageResponseUsage{InputTokens: 4, OutputTokens: 4160, TotalTokens: 4164,
-				InputTokensDetails: openai.ImageResponseInputTokensDetails{TextTokens: 4}},
+			&goopenai.ImageResponseUsage{InputTokens: 4, OutputTokens: 4160, TotalTokens: 4164,
+				InputTokensDetails: goopenai.ImageResponseInputTokensDetails{TextTokens: 4}},
 			[]string{`"background":"opaque","data":[`, `"output_format":"png","quality":"high","size":"1024x1024","usage":{"input_tokens":4,"input_tokens_details":{"image_tokens":0,"text_tokens":4},"output_tokens":4160,"total_tokens":4164}}`}},
-		{"gpt-image-1 low portrait jpeg", openai.ImageRequest{Prompt: "a cat", Model: openai.CreateImageModelGptImage1, N: 2,
-			Quality: openai.CreateImageQualityLow, Size: openai.CreateImageSize1024x1536, OutputFormat: openai.CreateImageOutputFormatJPEG},
+		{"gpt-image-1 low portrait jpeg", goopenai.ImageRequest{Prompt: "a cat", Model: goopenai.CreateImageModelGptImage1, N: 2,
+			Quality: goopenai.CreateImageQualityLow, Size: goopenai.CreateImageSize1024x1536, OutputFormat: goopenai.CreateImageOutputFormatJPEG},
 			2, true, "jpeg", image.Pt(1024, 1536), false,
-			&openai.ImageResponseUsage{InputTokens: 2, OutputTokens: 816, TotalTokens: 818,
-				InputTokensDetails: openai.ImageResponseInputTokensDetails{TextTokens: 2}},
+			&goopenai.ImageResponseUsage{InputTokens: 2, OutputTokens: 816, TotalTokens: 818,
+				InputTokensDetails: goopenai.ImageResponseInputTokensDetails{TextTokens: 2}},
 			[]string{`"quality":"low","size":"1024x1536"`}},
-		{"gpt-image-1 medium landscape", openai.ImageRequest{Prompt: "a cat", Model: openai.CreateImageModelGptImage1,
-			Quality: openai.CreateImageQualityMedium, Size: openai.CreateImageSize1536x1024, Background: "transparent"},
+		{"gpt-image-1 medium landscape", goopenai.ImageRequest{Prompt: "a cat", Model: goopenai.CreateImageModelGptImage1,
+			Quality: goopenai.CreateImageQualityMedium, Size: goopenai.CreateImageSize1536x1024, Background: "transparent"},
 			1, true, "png", image.Pt(1536, 1024), false,
-			&openai.ImageResponseUsage{InputTokens: 2, OutputTokens: 1568, TotalTokens: 1570,
-				InputTokensDetails: openai.ImageResponseInputTokensDetails{TextTokens: 2}},
+			&goopenai.ImageResponseUsage{InputTokens: 2, OutputTokens: 1568, TotalTokens: 1570,
+				InputTokensDetails: goopenai.ImageResponseInputTokensDetails{TextTokens: 2}},
 			[]string{`"background":"transparent"`}},
 	}
 	for _, tt := range tests {
@@ -95,7 +95,7 @@ func TestImages(t *testing.T) {
 					t.Errorf("revised prompt %q", d.RevisedPrompt)
 				}
 			}
-			if tt.usage != nil && resp.Usage != *tt.usage || tt.usage == nil && resp.Usage != (openai.ImageResponseUsage{}) {
+			if tt.usage != nil && resp.Usage != *tt.usage || tt.usage == nil && resp.Usage != (goopenai.ImageResponseUsage{}) {
 				t.Errorf("usage %+v, want %+v", resp.Usage, tt.usage)
 			}
 			if len(tt.rawMembers) > 0 {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/gentrace/gentrace-go/internal/leakcheck"
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 func TestMain(m *testing.M) {
@@ -18,27 +18,27 @@ func TestMain(m *testing.M) {
 }
 
 // newServer starts a Server that the test closes when it ends.
-func newServer(t testing.TB, opts ...openaitest.Option) (*openaitest.Server, *openai.Client) {
+func newServer(t testing.TB, opts ...openaitest.Option) (*openaitest.Server, *goopenai.Client) {
 	t.Helper()
 	srv := openaitest.NewServer(opts...)
 	t.Cleanup(srv.Close)
 	return srv, srv.Client()
 }
 
-func chatRequest(model string, messages ...string) openai.ChatCompletionRequest {
-	r := openai.ChatCompletionRequest{Model: model}
+func chatRequest(model string, messages ...string) goopenai.ChatCompletionRequest {
+	r := goopenai.ChatCompletionRequest{Model: model}
 	for i, m := range messages {
-		role := openai.ChatMessageRoleUser
+		role := goopenai.ChatMessageRoleUser
 		if i%2 == 1 {
-			role = openai.ChatMessageRoleAssistant
+			role = goopenai.ChatMessageRoleAssistant
 		}
-		r.Messages = append(r.Messages, openai.ChatCompletionMessage{Role: role, Content: m})
+		r.Messages = append(r.Messages, goopenai.ChatCompletionMessage{Role: role, Content: m})
 	}
 	return r
 }
 
 // collectChat reads a chat stream to its end; err is nil after [DONE].
-func collectChat(t testing.TB, c *openai.Client, req openai.ChatCompletionRequest) ([]openai.ChatCompletionStreamResponse, error) {
+func collectChat(t testing.TB, c *goopenai.Client, req goopenai.ChatCompletionRequest) ([]goopenai.ChatCompletionStreamResponse, error) {
 	t.Helper()
 	stream, err := c.CreateChatCompletionStream(context.Background(), req)
 	if err != nil {
@@ -49,7 +49,7 @@ func collectChat(t testing.TB, c *openai.Client, req openai.ChatCompletionReques
 }
 
 // collectCompletion reads a completion stream to its end.
-func collectCompletion(t testing.TB, c *openai.Client, req openai.CompletionRequest) ([]openai.CompletionResponse, error) {
+func collectCompletion(t testing.TB, c *goopenai.Client, req goopenai.CompletionRequest) ([]goopenai.CompletionResponse, error) {
 	t.Helper()
 	stream, err := c.CreateCompletionStream(context.Background(), req)
 	if err != nil {
@@ -97,12 +97,12 @@ func post(t testing.TB, srv *openaitest.Server, method string, route openaitest.
 	return resp, string(b)
 }
 
-// apiError asserts that err is an *openai.APIError and returns it.
-func apiError(t testing.TB, err error) *openai.APIError {
+// apiError asserts that err is an *goopenai.APIError and returns it.
+func apiError(t testing.TB, err error) *goopenai.APIError {
 	t.Helper()
-	var e *openai.APIError
+	var e *goopenai.APIError
 	if !errors.As(err, &e) {
-		t.Fatalf("error %v (%T) is not an *openai.APIError", err, err)
+		t.Fatalf("error %v (%T) is not an *goopenai.APIError", err, err)
 	}
 	return e
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // TestWire checks each variant of the wire format on a plain and a streamed
@@ -87,10 +87,10 @@ func TestScriptedWireFields(t *testing.T) {
 	srv, _ := newServer(t, openaitest.WithWire(openaitest.Wire{NoServiceTier: true}))
 	resp := openaitest.ChatResponse(openaitest.Choice{Content: "x"})
 	resp.SystemFingerprint = "fp_mine"
-	resp.Choices[0].LogProbs = &openai.LogProbs{Content: []openai.LogProb{{Token: "x", LogProb: -0.5}}}
+	resp.Choices[0].LogProbs = &goopenai.LogProbs{Content: []goopenai.LogProb{{Token: "x", LogProb: -0.5}}}
 	chunks := openaitest.ChatChunks(1, openaitest.Choice{Content: "x"})
 	chunks[1].SystemFingerprint = "fp_chunk"
-	chunks[1].Choices[0].Logprobs = &openai.ChatCompletionStreamChoiceLogprobs{}
+	chunks[1].Choices[0].Logprobs = &goopenai.ChatCompletionStreamChoiceLogprobs{}
 	srv.Enqueue(openaitest.RouteChatCompletions, openaitest.JSON(resp), openaitest.ChatStream(chunks...))
 
 	_, plain := post(t, srv, http.MethodPost, openaitest.RouteChatCompletions, `{"messages":[]}`)

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // Answer describes what the model answers, independently of the route it is
@@ -42,7 +42,7 @@ type Answer struct {
 	// Failure's Code (default "server_error") and Message; a streamed chat
 	// completion ends with an error event after its content, and a plain
 	// one answers 500 with Failure as its error body.
-	Failure *openai.APIError
+	Failure *goopenai.APIError
 }
 
 // Reply returns a response that answers a as the route and the request ask:
@@ -122,15 +122,15 @@ func (p *replyPlan) choice() Choice {
 	switch a.Incomplete {
 	case "":
 	case "content_filter":
-		c.FinishReason = openai.FinishReasonContentFilter
+		c.FinishReason = goopenai.FinishReasonContentFilter
 	default:
-		c.FinishReason = openai.FinishReasonLength
+		c.FinishReason = goopenai.FinishReasonLength
 	}
 	return c
 }
 
 // failure returns the answer's Failure with OpenAI's defaults filled in.
-func (p *replyPlan) failure() openai.APIError {
+func (p *replyPlan) failure() goopenai.APIError {
 	e := *p.answer.Failure
 	e.Type = orDefault(e.Type, "server_error")
 	if e.Code == nil || e.Code == "" {
@@ -188,7 +188,7 @@ func (p *replyPlan) completionResponse(n int, stream bool) Response {
 			case c.Choices[0].FinishReason == "":
 				kept = append(kept, c)
 			case p.answer.Failure == nil:
-				c.Choices = []openai.CompletionChoice{c.Choices[0]}
+				c.Choices = []goopenai.CompletionChoice{c.Choices[0]}
 				c.Choices[0].FinishReason = finish
 				kept = append(kept, c)
 			}
@@ -198,9 +198,9 @@ func (p *replyPlan) completionResponse(n int, stream bool) Response {
 			r = r.ErrorAfter(len(kept), p.failure())
 		}
 	default:
-		resp := openai.CompletionResponse{Choices: make([]openai.CompletionChoice, n)}
+		resp := goopenai.CompletionResponse{Choices: make([]goopenai.CompletionChoice, n)}
 		for i := range resp.Choices {
-			resp.Choices[i] = openai.CompletionChoice{Index: i, Text: p.answer.Text, FinishReason: string(p.choice().finishReason())}
+			resp.Choices[i] = goopenai.CompletionChoice{Index: i, Text: p.answer.Text, FinishReason: string(p.choice().finishReason())}
 		}
 		r = JSON(resp)
 	}

@@ -9,19 +9,19 @@ import (
 	"time"
 
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // chatMessage is what a consumer assembles from a chat answer, plain or
 // streamed.
 type chatMessage struct {
 	content, refusal string
-	calls            []openai.ToolCall
-	finish           openai.FinishReason
+	calls            []goopenai.ToolCall
+	finish           goopenai.FinishReason
 }
 
 // assemble folds streamed chunks into one message per choice.
-func assemble(chunks []openai.ChatCompletionStreamResponse) map[int]*chatMessage {
+func assemble(chunks []goopenai.ChatCompletionStreamResponse) map[int]*chatMessage {
 	out := make(map[int]*chatMessage)
 	for _, ch := range chunks {
 		for _, c := range ch.Choices {
@@ -34,7 +34,7 @@ func assemble(chunks []openai.ChatCompletionStreamResponse) map[int]*chatMessage
 			m.refusal += c.Delta.Refusal
 			for _, d := range c.Delta.ToolCalls {
 				if d.ID != "" {
-					m.calls = append(m.calls, openai.ToolCall{ID: d.ID, Type: d.Type, Function: d.Function})
+					m.calls = append(m.calls, goopenai.ToolCall{ID: d.ID, Type: d.Type, Function: d.Function})
 					continue
 				}
 				m.calls[*d.Index].Function.Arguments += d.Function.Arguments
@@ -53,9 +53,9 @@ func TestReplyOnChat(t *testing.T) {
 		{Name: "get_weather", Arguments: `{"city":"Paris","unit":"celsius"}`},
 		{ID: "call_time", Name: "get_time", Arguments: `{"timezone":"Europe/Paris"}`},
 	}
-	wantCalls := []openai.ToolCall{
-		{ID: "call_0_0", Type: "function", Function: openai.FunctionCall{Name: "get_weather", Arguments: calls[0].Arguments}},
-		{ID: "call_time", Type: "function", Function: openai.FunctionCall{Name: "get_time", Arguments: calls[1].Arguments}},
+	wantCalls := []goopenai.ToolCall{
+		{ID: "call_0_0", Type: "function", Function: goopenai.FunctionCall{Name: "get_weather", Arguments: calls[0].Arguments}},
+		{ID: "call_time", Type: "function", Function: goopenai.FunctionCall{Name: "get_time", Arguments: calls[1].Arguments}},
 	}
 	tests := []struct {
 		name  string
@@ -193,7 +193,7 @@ func TestReplyChatWire(t *testing.T) {
 func TestReplyFailureOnChat(t *testing.T) {
 	t.Parallel()
 	srv, c := newServer(t)
-	failing := openaitest.Reply(openaitest.Answer{Text: "Half an", Failure: &openai.APIError{Message: "The model crashed."}})
+	failing := openaitest.Reply(openaitest.Answer{Text: "Half an", Failure: &goopenai.APIError{Message: "The model crashed."}})
 	srv.Enqueue(openaitest.RouteChatCompletions, failing, failing)
 
 	_, err := c.CreateChatCompletion(context.Background(), chatRequest("gpt-4o", "Hi"))
@@ -214,7 +214,7 @@ func TestReplyOnCompletions(t *testing.T) {
 	srv, c := newServer(t)
 	ctx := context.Background()
 	srv.SetDefault(openaitest.RouteCompletions, openaitest.TextReply("Once upon a time"))
-	req := openai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "Tell me"}
+	req := goopenai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "Tell me"}
 
 	resp, err := c.CreateCompletion(ctx, req)
 	if err != nil || len(resp.Choices) != 1 || resp.Choices[0].Text != "Once upon a time" || resp.Choices[0].FinishReason != "stop" {
@@ -233,11 +233,11 @@ func TestReplyOnCompletions(t *testing.T) {
 		t.Errorf("stream texts %q", texts)
 	}
 
-	srv.SetDefault(openaitest.RouteCompletions, openaitest.Reply(openaitest.Answer{Text: "Once", Failure: &openai.APIError{Message: "boom"}}))
-	if _, err := c.CreateCompletion(ctx, openai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "x"}); apiError(t, err).HTTPStatusCode != 500 {
+	srv.SetDefault(openaitest.RouteCompletions, openaitest.Reply(openaitest.Answer{Text: "Once", Failure: &goopenai.APIError{Message: "boom"}}))
+	if _, err := c.CreateCompletion(ctx, goopenai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "x"}); apiError(t, err).HTTPStatusCode != 500 {
 		t.Errorf("plain failure: %v", err)
 	}
-	chunks, err = collectCompletion(t, c, openai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "x"})
+	chunks, err = collectCompletion(t, c, goopenai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "x"})
 	if e := apiError(t, err); e.Message != "boom" || len(chunks) != 1 || chunks[0].Choices[0].Text != "Once" {
 		t.Errorf("stream failure: %d chunks, %+v", len(chunks), e)
 	}
@@ -247,7 +247,7 @@ func TestReplyOnOtherRoutes(t *testing.T) {
 	t.Parallel()
 	srv, c := newServer(t)
 	srv.Enqueue(openaitest.RouteEmbeddings, openaitest.TextReply("x"))
-	_, err := c.CreateEmbeddings(context.Background(), openai.EmbeddingRequest{Input: "x", Model: openai.SmallEmbedding3})
+	_, err := c.CreateEmbeddings(context.Background(), goopenai.EmbeddingRequest{Input: "x", Model: goopenai.SmallEmbedding3})
 	if e := apiError(t, err); e.HTTPStatusCode != 500 || !strings.Contains(e.Message, "a Reply is scripted for /v1/embeddings") {
 		t.Errorf("error %+v", e)
 	}
@@ -255,9 +255,9 @@ func TestReplyOnOtherRoutes(t *testing.T) {
 
 func TestReplyModifiers(t *testing.T) {
 	t.Parallel()
-	exact := openai.Usage{PromptTokens: 100, CompletionTokens: 20, TotalTokens: 120,
-		PromptTokensDetails:     &openai.PromptTokensDetails{CachedTokens: 64},
-		CompletionTokensDetails: &openai.CompletionTokensDetails{ReasoningTokens: 12}}
+	exact := goopenai.Usage{PromptTokens: 100, CompletionTokens: 20, TotalTokens: 120,
+		PromptTokensDetails:     &goopenai.PromptTokensDetails{CachedTokens: 64},
+		CompletionTokensDetails: &goopenai.CompletionTokensDetails{ReasoningTokens: 12}}
 	srv, c := newServer(t)
 	ctx := context.Background()
 	srv.Enqueue(openaitest.RouteChatCompletions,
@@ -305,7 +305,7 @@ func TestReplyEstimatesReasoning(t *testing.T) {
 		Text: "42", Reasoning: []string{strings.Repeat("think ", 20)}}))
 	_, body := post(t, srv, http.MethodPost, openaitest.RouteChatCompletions, `{"model":"o3","messages":[]}`)
 	var resp struct {
-		Usage openai.Usage `json:"usage"`
+		Usage goopenai.Usage `json:"usage"`
 	}
 	if err := json.Unmarshal([]byte(body), &resp); err != nil {
 		t.Fatal(err)

@@ -7,7 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // Request is one request the [Server] received, as returned by
@@ -31,51 +31,51 @@ type Request struct {
 }
 
 // ChatCompletionRequest decodes Body as go-openai's chat completion request.
-func (r Request) ChatCompletionRequest() (openai.ChatCompletionRequest, error) {
-	var v openai.ChatCompletionRequest
+func (r Request) ChatCompletionRequest() (goopenai.ChatCompletionRequest, error) {
+	var v goopenai.ChatCompletionRequest
 	err := r.Decode(&v)
 	return v, err
 }
 
 // CompletionRequest decodes Body as go-openai's legacy completion request.
-func (r Request) CompletionRequest() (openai.CompletionRequest, error) {
-	var v openai.CompletionRequest
+func (r Request) CompletionRequest() (goopenai.CompletionRequest, error) {
+	var v goopenai.CompletionRequest
 	err := r.Decode(&v)
 	return v, err
 }
 
 // EmbeddingRequest decodes Body as go-openai's embedding request; its Input
 // decodes as a string or a []any.
-func (r Request) EmbeddingRequest() (openai.EmbeddingRequest, error) {
-	var v openai.EmbeddingRequest
+func (r Request) EmbeddingRequest() (goopenai.EmbeddingRequest, error) {
+	var v goopenai.EmbeddingRequest
 	err := r.Decode(&v)
 	return v, err
 }
 
 // ModerationRequest decodes Body as go-openai's moderation request.
-func (r Request) ModerationRequest() (openai.ModerationRequest, error) {
-	var v openai.ModerationRequest
+func (r Request) ModerationRequest() (goopenai.ModerationRequest, error) {
+	var v goopenai.ModerationRequest
 	err := r.Decode(&v)
 	return v, err
 }
 
 // ResponseRequest decodes Body as go-openai's Responses API request.
-func (r Request) ResponseRequest() (openai.CreateResponseRequest, error) {
-	var v openai.CreateResponseRequest
+func (r Request) ResponseRequest() (goopenai.CreateResponseRequest, error) {
+	var v goopenai.CreateResponseRequest
 	err := r.Decode(&v)
 	return v, err
 }
 
 // ImageRequest decodes Body as go-openai's image generation request.
-func (r Request) ImageRequest() (openai.ImageRequest, error) {
-	var v openai.ImageRequest
+func (r Request) ImageRequest() (goopenai.ImageRequest, error) {
+	var v goopenai.ImageRequest
 	err := r.Decode(&v)
 	return v, err
 }
 
 // SpeechRequest decodes Body as go-openai's text-to-speech request.
-func (r Request) SpeechRequest() (openai.CreateSpeechRequest, error) {
-	var v openai.CreateSpeechRequest
+func (r Request) SpeechRequest() (goopenai.CreateSpeechRequest, error) {
+	var v goopenai.CreateSpeechRequest
 	err := r.Decode(&v)
 	return v, err
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 func TestRequestsAreRecorded(t *testing.T) {
@@ -22,13 +22,13 @@ func TestRequestsAreRecorded(t *testing.T) {
 	if _, err := collectChat(t, c, chatRequest("gpt-4o-mini", "Hi")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateCompletion(ctx, openai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "Once"}); err != nil {
+	if _, err := c.CreateCompletion(ctx, goopenai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "Once"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateEmbeddings(ctx, openai.EmbeddingRequestStrings{Input: []string{"a", "b"}, Model: openai.SmallEmbedding3}); err != nil {
+	if _, err := c.CreateEmbeddings(ctx, goopenai.EmbeddingRequestStrings{Input: []string{"a", "b"}, Model: goopenai.SmallEmbedding3}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Moderations(ctx, openai.ModerationRequest{Input: "hug"}); err != nil {
+	if _, err := c.Moderations(ctx, goopenai.ModerationRequest{Input: "hug"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -58,7 +58,7 @@ func TestRequestsAreRecorded(t *testing.T) {
 		t.Errorf("completion request %+v, %v", completion, err)
 	}
 	embedding, err := got[3].EmbeddingRequest()
-	if inputs, ok := embedding.Input.([]any); err != nil || !ok || len(inputs) != 2 || embedding.Model != openai.SmallEmbedding3 {
+	if inputs, ok := embedding.Input.([]any); err != nil || !ok || len(inputs) != 2 || embedding.Model != goopenai.SmallEmbedding3 {
 		t.Errorf("embedding request %+v, %v", embedding, err)
 	}
 	moderation, err := got[4].ModerationRequest()
@@ -95,13 +95,13 @@ func TestRequestDecoders(t *testing.T) {
 	t.Parallel()
 	srv, c := newServer(t)
 	ctx := context.Background()
-	if _, err := c.CreateResponse(ctx, openai.CreateResponseRequest{Model: "gpt-5", Input: "Hi", Instructions: "Be brief."}); err != nil {
+	if _, err := c.CreateResponse(ctx, goopenai.CreateResponseRequest{Model: "gpt-5", Input: "Hi", Instructions: "Be brief."}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateImage(ctx, openai.ImageRequest{Prompt: "a cat", Size: openai.CreateImageSize256x256}); err != nil {
+	if _, err := c.CreateImage(ctx, goopenai.ImageRequest{Prompt: "a cat", Size: goopenai.CreateImageSize256x256}); err != nil {
 		t.Fatal(err)
 	}
-	speech, err := c.CreateSpeech(ctx, openai.CreateSpeechRequest{Model: openai.TTSModel1, Input: "Hi", Voice: openai.VoiceNova})
+	speech, err := c.CreateSpeech(ctx, goopenai.CreateSpeechRequest{Model: goopenai.TTSModel1, Input: "Hi", Voice: goopenai.VoiceNova})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestRequestDecoders(t *testing.T) {
 	if r, err := got[1].ImageRequest(); err != nil || r.Prompt != "a cat" || r.Size != "256x256" {
 		t.Errorf("image request %+v, %v", r, err)
 	}
-	if r, err := got[2].SpeechRequest(); err != nil || r.Input != "Hi" || r.Voice != openai.VoiceNova || got[2].Model != "tts-1" {
+	if r, err := got[2].SpeechRequest(); err != nil || r.Input != "Hi" || r.Voice != goopenai.VoiceNova || got[2].Model != "tts-1" {
 		t.Errorf("speech request %+v, %v", r, err)
 	}
 	if _, err := got[0].MultipartForm(); err == nil || !strings.Contains(err.Error(), `"application/json" is not multipart/form-data`) {

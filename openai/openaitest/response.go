@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 type kind uint8
@@ -57,7 +57,7 @@ type Response struct {
 
 	reply *replyPlan // kindReply
 
-	usage         *openai.Usage // explicit usage (WithUsage)
+	usage         *goopenai.Usage // explicit usage (WithUsage)
 	usageJSON     []byte        // usage, JSON-encoded
 	completionEst int           // estimated completion tokens of the reply
 	reasoningEst  int           // the part of completionEst spent reasoning
@@ -67,7 +67,7 @@ type Response struct {
 	cut        int              // k+1: cut the connection after k chunks or bytes; 0: never
 	errAt      int              // k+1: send errEvent after k chunks; 0: never
 	errEvent   []byte           // a complete "data: {...}\n\n" error event
-	errAPI     *openai.APIError // the error of errEvent, for the Responses API's framing
+	errAPI     *goopenai.APIError // the error of errEvent, for the Responses API's framing
 
 	err error // why the Response could not be built; served as a 500
 }
@@ -90,9 +90,9 @@ func scriptError(err error) Response {
 
 // JSON returns a 200 response whose body is v encoded as JSON.
 //
-// The go-openai response types ([openai.ChatCompletionResponse],
-// [openai.CompletionResponse], [openai.EmbeddingResponse],
-// [openai.ModerationResponse], or pointers to them) are sent in OpenAI's own
+// The go-openai response types ([goopenai.ChatCompletionResponse],
+// [goopenai.CompletionResponse], [goopenai.EmbeddingResponse],
+// [goopenai.ModerationResponse], or pointers to them) are sent in OpenAI's own
 // wire shape, with zero id, object, created, model and usage filled per request
 // (see [Response]); an embeddings response is base64-encoded for requests that
 // ask for "encoding_format": "base64". A [json.RawMessage] or []byte is sent
@@ -109,31 +109,31 @@ func JSON(v any) Response {
 		r.body = rawTemplate(v)
 	case []byte:
 		r.body = rawTemplate(v)
-	case openai.ChatCompletionResponse:
+	case goopenai.ChatCompletionResponse:
 		return JSON(&v)
-	case *openai.ChatCompletionResponse:
+	case *goopenai.ChatCompletionResponse:
 		r.body, err = compile(wireChatResponseOf(v))
 		n := 0
 		for _, c := range v.Choices {
 			n += messageBytes(c.Message)
 		}
 		r.completionEst = tokens(n)
-	case openai.CompletionResponse:
+	case goopenai.CompletionResponse:
 		return JSON(&v)
-	case *openai.CompletionResponse:
+	case *goopenai.CompletionResponse:
 		r.body, err = compile(wireCompletionOf(v, rawHole(holeUsage)))
 		n := 0
 		for _, c := range v.Choices {
 			n += len(c.Text)
 		}
 		r.completionEst = tokens(n)
-	case openai.EmbeddingResponse:
+	case goopenai.EmbeddingResponse:
 		return JSON(&v)
-	case *openai.EmbeddingResponse:
+	case *goopenai.EmbeddingResponse:
 		r.body, r.body64, err = compileEmbeddings(v)
-	case openai.ModerationResponse:
+	case goopenai.ModerationResponse:
 		return JSON(&v)
-	case *openai.ModerationResponse:
+	case *goopenai.ModerationResponse:
 		r.body, err = compile(wireModerationResponse{
 			ID:      orHole(v.ID, holeID),
 			Model:   orHole(v.Model, holeModel),
@@ -148,14 +148,14 @@ func JSON(v any) Response {
 	return r
 }
 
-func compileEmbeddings(v *openai.EmbeddingResponse) (floats, b64 *template, err error) {
+func compileEmbeddings(v *goopenai.EmbeddingResponse) (floats, b64 *template, err error) {
 	w := wireEmbeddingResponse{
 		Object: orDefault(v.Object, "list"),
 		Data:   make([]wireEmbedding, len(v.Data)),
 		Model:  orHole(string(v.Model), holeModel),
 		Usage:  rawHole(holeEmbedding),
 	}
-	if v.Usage != (openai.Usage{}) {
+	if v.Usage != (goopenai.Usage{}) {
 		w.Usage = struct {
 			PromptTokens int `json:"prompt_tokens"`
 			TotalTokens  int `json:"total_tokens"`
@@ -190,10 +190,10 @@ func Raw(status int, body []byte) Response {
 // follow what OpenAI sends for the status: 401 invalid_request_error with code
 // invalid_api_key, 429 requests with code rate_limit_exceeded, 5xx
 // server_error, any other status invalid_request_error. go-openai turns it into
-// an *[openai.APIError] carrying the status and message. Use [ErrorBody] to
+// an *[goopenai.APIError] carrying the status and message. Use [ErrorBody] to
 // set every field.
 func Error(status int, message string) Response {
-	e := openai.APIError{Message: message, Type: "invalid_request_error"}
+	e := goopenai.APIError{Message: message, Type: "invalid_request_error"}
 	switch {
 	case status == http.StatusUnauthorized:
 		e.Code = "invalid_api_key"
@@ -208,7 +208,7 @@ func Error(status int, message string) Response {
 // ErrorBody returns a response with the given HTTP status and e as the OpenAI
 // error body. Only e's Message, Type, Param and Code are sent; Param and Code
 // are null when nil.
-func ErrorBody(status int, e openai.APIError) Response {
+func ErrorBody(status int, e goopenai.APIError) Response {
 	b, err := json.Marshal(wireErrorOf(e))
 	if err != nil {
 		return failed(err)
@@ -246,7 +246,7 @@ func Disconnect() Response {
 //
 // ChatStream answers only requests with "stream": true; others get a 400 error
 // that names the mismatch.
-func ChatStream(chunks ...openai.ChatCompletionStreamResponse) Response {
+func ChatStream(chunks ...goopenai.ChatCompletionStreamResponse) Response {
 	r := newResponse(kindStream, http.StatusOK)
 	r.obfuscate = true
 	r.chunks = make([]*template, len(chunks))
@@ -282,9 +282,9 @@ func ChatStream(chunks ...openai.ChatCompletionStreamResponse) Response {
 }
 
 // CompletionStream is [ChatStream] for the legacy completions route: chunks
-// are go-openai's [openai.CompletionResponse] values, as [CompletionChunks]
+// are go-openai's [goopenai.CompletionResponse] values, as [CompletionChunks]
 // builds them, and the same framing, filling and usage rules apply.
-func CompletionStream(chunks ...openai.CompletionResponse) Response {
+func CompletionStream(chunks ...goopenai.CompletionResponse) Response {
 	r := newResponse(kindStream, http.StatusOK)
 	r.chunks = make([]*template, len(chunks))
 	n := 0
@@ -301,9 +301,9 @@ func CompletionStream(chunks ...openai.CompletionResponse) Response {
 		}
 	}
 	r.completionEst = tokens(n)
-	var head openai.CompletionResponse
+	var head goopenai.CompletionResponse
 	if len(chunks) > 0 {
-		head = openai.CompletionResponse{ID: chunks[0].ID, Object: chunks[0].Object,
+		head = goopenai.CompletionResponse{ID: chunks[0].ID, Object: chunks[0].Object,
 			Created: chunks[0].Created, Model: chunks[0].Model}
 	}
 	last := wireCompletionOf(&head, rawHole(holeUsage))
@@ -352,7 +352,7 @@ func (r Response) WithChunkDelay(d time.Duration) Response {
 // total_tokens, and its cached and reasoning token details become
 // input_tokens_details.cached_tokens and
 // output_tokens_details.reasoning_tokens.
-func (r Response) WithUsage(u openai.Usage) Response {
+func (r Response) WithUsage(u goopenai.Usage) Response {
 	r.usage = &u
 	r.usageJSON = appendUsage(nil, &u)
 	return r
@@ -372,11 +372,11 @@ func (r Response) CutAfter(k int) Response {
 // ErrorAfter returns a copy of r that, after k stream chunks, sends an error
 // event data: {"error":{...}} and ends the stream without [DONE], as OpenAI
 // does when a generation fails midway. go-openai's Recv then returns an error
-// wrapping an *[openai.APIError] with e's message. e.Type defaults to
+// wrapping an *[goopenai.APIError] with e's message. e.Type defaults to
 // "server_error". On a Responses API stream (see [Reply]) the error is
 // OpenAI's "error" event, {"type":"error","code":..,"message":..,"param":..},
 // after k events. It has no effect on responses that are not streams.
-func (r Response) ErrorAfter(k int, e openai.APIError) Response {
+func (r Response) ErrorAfter(k int, e goopenai.APIError) Response {
 	e.Type = orDefault(e.Type, "server_error")
 	b, err := json.Marshal(wireErrorOf(e))
 	if err != nil {

@@ -11,22 +11,22 @@ import (
 	"time"
 
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
-func withUsage(r openai.ChatCompletionRequest) openai.ChatCompletionRequest {
-	r.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
+func withUsage(r goopenai.ChatCompletionRequest) goopenai.ChatCompletionRequest {
+	r.StreamOptions = &goopenai.StreamOptions{IncludeUsage: true}
 	return r
 }
 
 func TestChatStreamUsage(t *testing.T) {
 	t.Parallel()
-	explicit := openai.Usage{PromptTokens: 11, CompletionTokens: 22, TotalTokens: 33}
+	explicit := goopenai.Usage{PromptTokens: 11, CompletionTokens: 22, TotalTokens: 33}
 	tests := []struct {
 		name         string
 		includeUsage bool
 		resp         openaitest.Response
-		want         *openai.Usage // nil: an estimate
+		want         *goopenai.Usage // nil: an estimate
 	}{
 		{"built-in without include_usage", false, openaitest.Response{}, nil},
 		{"built-in with include_usage", true, openaitest.Response{}, nil},
@@ -147,7 +147,7 @@ func TestTwoChoices(t *testing.T) {
 	srv, c := newServer(t)
 	srv.Enqueue(openaitest.RouteChatCompletions, openaitest.ChatStream(openaitest.ChatChunks(3,
 		openaitest.Choice{Content: "Hello there"},
-		openaitest.Choice{Content: "General Kenobi", FinishReason: openai.FinishReasonLength},
+		openaitest.Choice{Content: "General Kenobi", FinishReason: goopenai.FinishReasonLength},
 	)...))
 	req := chatRequest("gpt-4o", "Hi")
 	req.N = 2
@@ -156,7 +156,7 @@ func TestTwoChoices(t *testing.T) {
 		t.Fatal(err)
 	}
 	var text [2]strings.Builder
-	var finish [2]openai.FinishReason
+	var finish [2]goopenai.FinishReason
 	var counts [2]int
 	for _, ch := range chunks {
 		if len(ch.Choices) != 1 {
@@ -175,7 +175,7 @@ func TestTwoChoices(t *testing.T) {
 	if text[0].String() != "Hello there" || text[1].String() != "General Kenobi" {
 		t.Errorf("texts %q, %q", text[0].String(), text[1].String())
 	}
-	if finish != [2]openai.FinishReason{"stop", "length"} {
+	if finish != [2]goopenai.FinishReason{"stop", "length"} {
 		t.Errorf("finish reasons %q", finish)
 	}
 	if counts != [2]int{5, 5} {
@@ -226,7 +226,7 @@ func TestParallelToolCalls(t *testing.T) {
 			}
 			k := *d.Index
 			header := got[k].name == ""
-			if header != (d.ID != "" && d.Type == openai.ToolTypeFunction && d.Function.Name != "") ||
+			if header != (d.ID != "" && d.Type == goopenai.ToolTypeFunction && d.Function.Name != "") ||
 				header != (d.Function.Arguments == "") {
 				t.Errorf("chunk %d: delta %+v: a header with id, type, name and no arguments must open each call", i, d)
 			}
@@ -247,7 +247,7 @@ func TestParallelToolCalls(t *testing.T) {
 	if wantOrder := []int{0, 0, 0, 0, 0, 1, 1, 1, 1, 1}; !equal(order, wantOrder) {
 		t.Errorf("delta order %v, want each call whole, in turn: %v", order, wantOrder)
 	}
-	if fr := chunks[len(chunks)-1].Choices[0].FinishReason; fr != openai.FinishReasonToolCalls {
+	if fr := chunks[len(chunks)-1].Choices[0].FinishReason; fr != goopenai.FinishReasonToolCalls {
 		t.Errorf("finish_reason %q", fr)
 	}
 }
@@ -266,14 +266,14 @@ func TestMidStreamFaults(t *testing.T) {
 		{"cut after 0", openaitest.ChatStream(chunks...).CutAfter(0), false, 0, isUnexpectedEOF},
 		{"cut before usage and DONE", openaitest.ChatStream(chunks...).CutAfter(100), true, 7, isUnexpectedEOF},
 		{"cut the built-in stream", openaitest.Response{}.CutAfter(3), false, 3, isUnexpectedEOF},
-		{"error event after 3", openaitest.ChatStream(chunks...).ErrorAfter(3, openai.APIError{Message: "The server had an error"}), false, 3,
+		{"error event after 3", openaitest.ChatStream(chunks...).ErrorAfter(3, goopenai.APIError{Message: "The server had an error"}), false, 3,
 			func(t *testing.T, err error) {
 				e := apiError(t, err)
 				if e.Message != "The server had an error" || e.Type != "server_error" {
 					t.Errorf("error %+v", e)
 				}
 			}},
-		{"error event first", openaitest.ChatStream(chunks...).ErrorAfter(0, openai.APIError{Message: "overloaded", Type: "overloaded_error", Code: "overloaded"}), true, 0,
+		{"error event first", openaitest.ChatStream(chunks...).ErrorAfter(0, goopenai.APIError{Message: "overloaded", Type: "overloaded_error", Code: "overloaded"}), true, 0,
 			func(t *testing.T, err error) {
 				if e := apiError(t, err); e.Type != "overloaded_error" || e.Code != "overloaded" {
 					t.Errorf("error %+v", e)
@@ -324,23 +324,23 @@ func TestScriptedErrors(t *testing.T) {
 		{"429", openaitest.Error(429, "Rate limit reached").WithHeader("Retry-After", "2"), 429, "Rate limit reached", "requests", "rate_limit_exceeded", nil},
 		{"500", openaitest.Error(500, "The server had an error"), 500, "The server had an error", "server_error", "", nil},
 		{"503", openaitest.Error(503, "Slow down"), 503, "Slow down", "server_error", "", nil},
-		{"full body", openaitest.ErrorBody(400, openai.APIError{Message: "bad", Type: "invalid_request_error", Param: &param, Code: "empty_array"}),
+		{"full body", openaitest.ErrorBody(400, goopenai.APIError{Message: "bad", Type: "invalid_request_error", Param: &param, Code: "empty_array"}),
 			400, "bad", "invalid_request_error", "empty_array", &param},
 	}
 	calls := []struct {
 		name string
-		do   func(c *openai.Client) error
+		do   func(c *goopenai.Client) error
 	}{
-		{"chat", func(c *openai.Client) error {
+		{"chat", func(c *goopenai.Client) error {
 			_, err := c.CreateChatCompletion(context.Background(), chatRequest("gpt-4o", "Hi"))
 			return err
 		}},
-		{"chat stream", func(c *openai.Client) error {
+		{"chat stream", func(c *goopenai.Client) error {
 			_, err := c.CreateChatCompletionStream(context.Background(), chatRequest("gpt-4o", "Hi"))
 			return err
 		}},
-		{"embeddings", func(c *openai.Client) error {
-			_, err := c.CreateEmbeddings(context.Background(), openai.EmbeddingRequest{Input: "x", Model: openai.SmallEmbedding3})
+		{"embeddings", func(c *goopenai.Client) error {
+			_, err := c.CreateEmbeddings(context.Background(), goopenai.EmbeddingRequest{Input: "x", Model: goopenai.SmallEmbedding3})
 			return err
 		}},
 	}
@@ -385,12 +385,12 @@ func TestScriptMismatch(t *testing.T) {
 func TestJSONFillsZeroFields(t *testing.T) {
 	t.Parallel()
 	srv, c := newServer(t)
-	usage := openai.Usage{PromptTokens: 1, CompletionTokens: 2, TotalTokens: 3}
+	usage := goopenai.Usage{PromptTokens: 1, CompletionTokens: 2, TotalTokens: 3}
 	srv.Enqueue(openaitest.RouteChatCompletions,
 		openaitest.JSON(openaitest.ChatResponse(openaitest.Choice{Content: "filled"})),
-		openaitest.JSON(&openai.ChatCompletionResponse{
+		openaitest.JSON(&goopenai.ChatCompletionResponse{
 			ID: "chatcmpl-mine", Model: "gpt-4o-2024-08-06", Created: 42, Usage: usage,
-			Choices: []openai.ChatCompletionChoice{{Message: openai.ChatCompletionMessage{Role: "assistant", Content: "kept"}, FinishReason: "stop"}},
+			Choices: []goopenai.ChatCompletionChoice{{Message: goopenai.ChatCompletionMessage{Role: "assistant", Content: "kept"}, FinishReason: "stop"}},
 		}),
 		openaitest.JSON(openaitest.ChatResponse(openaitest.Choice{Content: "explicit"})).WithUsage(usage),
 	)
@@ -446,49 +446,49 @@ func TestOtherResponses(t *testing.T) {
 	tests := []struct {
 		name    string
 		resp    openaitest.Response
-		check   func(t *testing.T, resp openai.ChatCompletionResponse, err error)
+		check   func(t *testing.T, resp goopenai.ChatCompletionResponse, err error)
 		timeout time.Duration
 	}{
-		{"disconnect", openaitest.Disconnect(), func(t *testing.T, _ openai.ChatCompletionResponse, err error) {
-			var e *openai.APIError
+		{"disconnect", openaitest.Disconnect(), func(t *testing.T, _ goopenai.ChatCompletionResponse, err error) {
+			var e *goopenai.APIError
 			if err == nil || errors.As(err, &e) {
 				t.Errorf("error %v, want a transport error", err)
 			}
 		}, 0},
-		{"cut JSON body", openaitest.Response{}.CutAfter(20), func(t *testing.T, _ openai.ChatCompletionResponse, err error) {
+		{"cut JSON body", openaitest.Response{}.CutAfter(20), func(t *testing.T, _ goopenai.ChatCompletionResponse, err error) {
 			if !errors.Is(err, io.ErrUnexpectedEOF) {
 				t.Errorf("error %v, want io.ErrUnexpectedEOF", err)
 			}
 		}, 0},
 		{"raw proxy error", openaitest.Raw(502, []byte("<html>Bad gateway</html>")).WithHeader("Content-Type", "text/html"),
-			func(t *testing.T, _ openai.ChatCompletionResponse, err error) {
-				var e *openai.RequestError
+			func(t *testing.T, _ goopenai.ChatCompletionResponse, err error) {
+				var e *goopenai.RequestError
 				if !errors.As(err, &e) || e.HTTPStatusCode != 502 || string(e.Body) != "<html>Bad gateway</html>" {
-					t.Errorf("error %v, want a *openai.RequestError with status 502", err)
+					t.Errorf("error %v, want a *goopenai.RequestError with status 502", err)
 				}
 			}, 0},
-		{"raw JSON", openaitest.JSON(json.RawMessage(`{"id":"raw","choices":[]}`)), func(t *testing.T, resp openai.ChatCompletionResponse, err error) {
+		{"raw JSON", openaitest.JSON(json.RawMessage(`{"id":"raw","choices":[]}`)), func(t *testing.T, resp goopenai.ChatCompletionResponse, err error) {
 			if err != nil || resp.ID != "raw" || resp.Model != "" {
 				t.Errorf("response %+v, %v", resp, err)
 			}
 		}, 0},
-		{"unencodable value", openaitest.JSON(map[string]any{"c": make(chan int)}), func(t *testing.T, _ openai.ChatCompletionResponse, err error) {
+		{"unencodable value", openaitest.JSON(map[string]any{"c": make(chan int)}), func(t *testing.T, _ goopenai.ChatCompletionResponse, err error) {
 			if e := apiError(t, err); e.HTTPStatusCode != 500 || !strings.Contains(e.Message, "cannot encode scripted response") {
 				t.Errorf("error %+v", e)
 			}
 		}, 0},
 		{"rate limit headers", openaitest.Response{}.WithHeader("X-Ratelimit-Remaining-Requests", "42"),
-			func(t *testing.T, resp openai.ChatCompletionResponse, err error) {
+			func(t *testing.T, resp goopenai.ChatCompletionResponse, err error) {
 				if err != nil || resp.GetRateLimitHeaders().RemainingRequests != 42 || resp.Header().Get("X-Request-Id") == "" {
 					t.Errorf("headers %v, %v", resp.Header(), err)
 				}
 			}, 0},
-		{"client deadline during delay", openaitest.Response{}.WithDelay(time.Hour), func(t *testing.T, _ openai.ChatCompletionResponse, err error) {
+		{"client deadline during delay", openaitest.Response{}.WithDelay(time.Hour), func(t *testing.T, _ goopenai.ChatCompletionResponse, err error) {
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("error %v, want context.DeadlineExceeded", err)
 			}
 		}, 50 * time.Millisecond},
-		{"invalid status", openaitest.Raw(0, nil), func(t *testing.T, _ openai.ChatCompletionResponse, err error) {
+		{"invalid status", openaitest.Raw(0, nil), func(t *testing.T, _ goopenai.ChatCompletionResponse, err error) {
 			if e := apiError(t, err); e.HTTPStatusCode != 500 || !strings.Contains(e.Message, "invalid HTTP status 0") {
 				t.Errorf("error %+v", e)
 			}
@@ -546,8 +546,8 @@ func TestCompletionStreamScripted(t *testing.T) {
 	srv, c := newServer(t)
 	srv.Enqueue(openaitest.RouteCompletions,
 		openaitest.CompletionStream(openaitest.CompletionChunks(3, "Once upon", "a time")...))
-	req := openai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "Tell me", N: 2,
-		StreamOptions: &openai.StreamOptions{IncludeUsage: true}}
+	req := goopenai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "Tell me", N: 2,
+		StreamOptions: &goopenai.StreamOptions{IncludeUsage: true}}
 	chunks, err := collectCompletion(t, c, req)
 	if err != nil {
 		t.Fatal(err)
@@ -572,15 +572,15 @@ func TestCompletionStreamScripted(t *testing.T) {
 func TestEmbeddingsScripted(t *testing.T) {
 	t.Parallel()
 	srv, c := newServer(t)
-	scripted := openaitest.JSON(openai.EmbeddingResponse{Data: []openai.Embedding{{Embedding: []float32{0.5, -0.25, 1}}}})
+	scripted := openaitest.JSON(goopenai.EmbeddingResponse{Data: []goopenai.Embedding{{Embedding: []float32{0.5, -0.25, 1}}}})
 	srv.SetDefault(openaitest.RouteEmbeddings, scripted)
-	for _, format := range []openai.EmbeddingEncodingFormat{openai.EmbeddingEncodingFormatFloat, openai.EmbeddingEncodingFormatBase64} {
-		resp, err := c.CreateEmbeddings(context.Background(), openai.EmbeddingRequest{Input: "hi", Model: openai.LargeEmbedding3, EncodingFormat: format})
+	for _, format := range []goopenai.EmbeddingEncodingFormat{goopenai.EmbeddingEncodingFormatFloat, goopenai.EmbeddingEncodingFormatBase64} {
+		resp, err := c.CreateEmbeddings(context.Background(), goopenai.EmbeddingRequest{Input: "hi", Model: goopenai.LargeEmbedding3, EncodingFormat: format})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(resp.Data) != 1 || !equal(resp.Data[0].Embedding, []float32{0.5, -0.25, 1}) ||
-			resp.Model != openai.LargeEmbedding3 || resp.Usage.PromptTokens == 0 || resp.Data[0].Object != "embedding" {
+			resp.Model != goopenai.LargeEmbedding3 || resp.Usage.PromptTokens == 0 || resp.Data[0].Object != "embedding" {
 			t.Errorf("%s: %+v", format, resp)
 		}
 	}

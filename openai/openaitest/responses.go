@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // This file renders a [Reply] on the Responses API: the response object of a
@@ -105,16 +105,16 @@ func newResponsesRender(plan *replyPlan, info *requestInfo, resp *Response) (*re
 		rr.usage = appendResponsesUsage(nil, resp.usage)
 	} else {
 		input := tokens(len(rr.req.Input)+len(rr.req.Instructions)+len(rr.req.Tools)) + 3
-		rr.usage = appendResponsesUsage(nil, &openai.Usage{
+		rr.usage = appendResponsesUsage(nil, &goopenai.Usage{
 			PromptTokens: input, CompletionTokens: plan.completionEst, TotalTokens: input + plan.completionEst,
-			CompletionTokensDetails: &openai.CompletionTokensDetails{ReasoningTokens: plan.reasoningEst},
+			CompletionTokensDetails: &goopenai.CompletionTokensDetails{ReasoningTokens: plan.reasoningEst},
 		})
 	}
 	return rr, nil
 }
 
 // appendResponsesUsage appends u in the Responses API's usage shape.
-func appendResponsesUsage(dst []byte, u *openai.Usage) []byte {
+func appendResponsesUsage(dst []byte, u *goopenai.Usage) []byte {
 	cached, reasoning := 0, 0
 	if u.PromptTokensDetails != nil {
 		cached = u.PromptTokensDetails.CachedTokens
@@ -549,7 +549,7 @@ func (w *eventWriter) contentPart(typ string, i int, done bool) {
 }
 
 // errorEvent renders OpenAI's "error" event for e.
-func (rr *responsesRender) errorEvent(e *openai.APIError) []byte {
+func (rr *responsesRender) errorEvent(e *goopenai.APIError) []byte {
 	w := &eventWriter{rr: rr}
 	w.start("error")
 	code := codeString(e.Code)

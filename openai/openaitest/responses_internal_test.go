@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // FuzzResponsesRender checks that whatever JSON object a Responses API
@@ -22,7 +22,7 @@ func FuzzResponsesRender(f *testing.F) {
 			t.Skip()
 		}
 		plan := Reply(Answer{Text: text, Reasoning: []string{text}, ToolCalls: []ToolCall{{Name: text, Arguments: args}},
-			Failure: map[bool]*openai.APIError{true: {Message: text}}[len(text)%2 == 1]}).reply
+			Failure: map[bool]*goopenai.APIError{true: {Message: text}}[len(text)%2 == 1]}).reply
 		info := &requestInfo{seq: 7, body: []byte(body)}
 		info.fill.vals[holeModel] = appendJSONString(nil, "m")
 		rr, err := newResponsesRender(plan, info, &Response{})
@@ -34,7 +34,7 @@ func FuzzResponsesRender(f *testing.F) {
 			t.Fatalf("response is not JSON: %s", plain)
 		}
 		events := rr.events()
-		for _, ev := range append(events, rr.errorEvent(&openai.APIError{Message: text, Code: args})) {
+		for _, ev := range append(events, rr.errorEvent(&goopenai.APIError{Message: text, Code: args})) {
 			_, data, _ := bytes.Cut(bytes.TrimSuffix(ev, []byte("\n\n")), []byte("\ndata: "))
 			if !json.Valid(data) {
 				t.Fatalf("event is not JSON: %s", ev)

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // sseEvent is one event of a Responses API stream, as sent.
@@ -127,7 +127,7 @@ func TestResponsesEventSequence(t *testing.T) {
 			"response.content_part.done", "response.output_item.done",
 			"response.incomplete",
 		}},
-		{"failed", openaitest.Answer{Failure: &openai.APIError{Message: "boom"}, ToolCalls: []openaitest.ToolCall{{Name: "f"}}}, []string{
+		{"failed", openaitest.Answer{Failure: &goopenai.APIError{Message: "boom"}, ToolCalls: []openaitest.ToolCall{{Name: "f"}}}, []string{
 			"response.created", "response.in_progress",
 			"response.output_item.added", "response.function_call_arguments.done", "response.output_item.done",
 			"response.failed",
@@ -214,14 +214,14 @@ func TestResponsesStreamMatchesJSON(t *testing.T) {
 		t.Errorf("deltas add up to %q, done events say %q", deltas, done)
 	}
 
-	var resp openai.CreateResponseResponse
+	var resp goopenai.CreateResponseResponse
 	if err := json.Unmarshal([]byte(plain), &resp); err != nil {
 		t.Fatal(err)
 	}
-	var items []openai.ResponseOutputItem
+	var items []goopenai.ResponseOutputItem
 	for _, o := range resp.Output {
 		b, _ := json.Marshal(o)
-		var it openai.ResponseOutputItem
+		var it goopenai.ResponseOutputItem
 		json.Unmarshal(b, &it) //nolint:errcheck // checked below
 		items = append(items, it)
 	}
@@ -237,22 +237,22 @@ func TestResponsesWithGoOpenAI(t *testing.T) {
 	t.Parallel()
 	srv, c := newServer(t)
 	ctx := context.Background()
-	exact := openai.Usage{PromptTokens: 2000, CompletionTokens: 300, TotalTokens: 2300,
-		PromptTokensDetails:     &openai.PromptTokensDetails{CachedTokens: 1536},
-		CompletionTokensDetails: &openai.CompletionTokensDetails{ReasoningTokens: 256}}
+	exact := goopenai.Usage{PromptTokens: 2000, CompletionTokens: 300, TotalTokens: 2300,
+		PromptTokensDetails:     &goopenai.PromptTokensDetails{CachedTokens: 1536},
+		CompletionTokensDetails: &goopenai.CompletionTokensDetails{ReasoningTokens: 256}}
 	srv.Enqueue(openaitest.RouteResponses,
 		openaitest.TextReply("Plain answer.").WithUsage(exact),
 		openaitest.TextReply("Streamed answer."),
 		openaitest.Reply(openaitest.Answer{Text: "Cut", Incomplete: "max_output_tokens"}),
-		openaitest.Reply(openaitest.Answer{Failure: &openai.APIError{Message: "Something broke.", Code: "server_error"}}),
+		openaitest.Reply(openaitest.Answer{Failure: &goopenai.APIError{Message: "Something broke.", Code: "server_error"}}),
 	)
-	req := openai.CreateResponseRequest{Model: "gpt-5", Input: "Say something"}
+	req := goopenai.CreateResponseRequest{Model: "gpt-5", Input: "Say something"}
 
 	resp, err := c.CreateResponse(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Object != "response" || resp.Status != openai.ResponseStatusCompleted || resp.Model != "gpt-5" ||
+	if resp.Object != "response" || resp.Status != goopenai.ResponseStatusCompleted || resp.Model != "gpt-5" ||
 		!strings.HasPrefix(resp.ID, "resp_") || resp.GetOutputText() != "Plain answer." {
 		t.Errorf("response %+v", resp)
 	}
@@ -267,7 +267,7 @@ func TestResponsesWithGoOpenAI(t *testing.T) {
 		t.Fatal(err)
 	}
 	var text string
-	var last openai.ResponseStreamEvent
+	var last goopenai.ResponseStreamEvent
 	for {
 		ev, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -276,22 +276,22 @@ func TestResponsesWithGoOpenAI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ev.Type == openai.ResponseStreamEventOutputTextDelta {
+		if ev.Type == goopenai.ResponseStreamEventOutputTextDelta {
 			text += ev.Delta
 		}
 		last = ev
 	}
 	stream.Close()
-	if text != "Streamed answer." || last.Type != openai.ResponseStreamEventCompleted || last.Response.Usage.OutputTokens == 0 {
+	if text != "Streamed answer." || last.Type != goopenai.ResponseStreamEventCompleted || last.Response.Usage.OutputTokens == 0 {
 		t.Errorf("streamed %q, last event %+v", text, last)
 	}
 
 	resp, err = c.CreateResponse(ctx, req)
-	if err != nil || resp.Status != openai.ResponseStatusIncomplete || resp.IncompleteDetails.Reason != "max_output_tokens" {
+	if err != nil || resp.Status != goopenai.ResponseStatusIncomplete || resp.IncompleteDetails.Reason != "max_output_tokens" {
 		t.Errorf("incomplete: %+v, %v", resp, err)
 	}
 	resp, err = c.CreateResponse(ctx, req)
-	if err != nil || resp.Status != openai.ResponseStatusFailed || resp.Error == nil ||
+	if err != nil || resp.Status != goopenai.ResponseStatusFailed || resp.Error == nil ||
 		resp.Error.Code != "server_error" || resp.Error.Message != "Something broke." {
 		t.Errorf("failed: %+v, %v", resp, err)
 	}
@@ -357,7 +357,7 @@ func TestResponsesReasoningModels(t *testing.T) {
 		t.Run(tt.model, func(t *testing.T) {
 			t.Parallel()
 			srv, c := newServer(t)
-			resp, err := c.CreateResponse(context.Background(), openai.CreateResponseRequest{Model: tt.model, Input: "Hi"})
+			resp, err := c.CreateResponse(context.Background(), goopenai.CreateResponseRequest{Model: tt.model, Input: "Hi"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -379,13 +379,13 @@ func TestResponsesStreamFaults(t *testing.T) {
 		events    int
 		errorJSON string
 	}{
-		{"error event after 3", openaitest.TextReply("one two").ErrorAfter(3, openai.APIError{Message: "Overloaded", Code: "server_overloaded"}), 4,
+		{"error event after 3", openaitest.TextReply("one two").ErrorAfter(3, goopenai.APIError{Message: "Overloaded", Code: "server_overloaded"}), 4,
 			`{"type":"error","code":"server_overloaded","message":"Overloaded","param":null,"sequence_number":3}`},
-		{"error event with param", openaitest.TextReply("x").ErrorAfter(0, openai.APIError{Message: "bad", Param: &param}), 1,
+		{"error event with param", openaitest.TextReply("x").ErrorAfter(0, goopenai.APIError{Message: "bad", Param: &param}), 1,
 			`{"type":"error","code":"server_error","message":"bad","param":"input","sequence_number":0}`},
-		{"error event after the end", openaitest.TextReply("x").ErrorAfter(99, openai.APIError{Message: "late"}), 10,
+		{"error event after the end", openaitest.TextReply("x").ErrorAfter(99, goopenai.APIError{Message: "late"}), 10,
 			`{"type":"error","code":"server_error","message":"late","param":null,"sequence_number":9}`},
-		{"error event with a numeric code", openaitest.TextReply("x").ErrorAfter(1, openai.APIError{Message: "slow down", Code: 429}), 2,
+		{"error event with a numeric code", openaitest.TextReply("x").ErrorAfter(1, goopenai.APIError{Message: "slow down", Code: 429}), 2,
 			`{"type":"error","code":"429","message":"slow down","param":null,"sequence_number":1}`},
 		{"cut after 4", openaitest.TextReply("one two").CutAfter(4), 4, ""},
 		{"cut after the end", openaitest.TextReply("x").CutAfter(99), 9, ""},
@@ -395,7 +395,7 @@ func TestResponsesStreamFaults(t *testing.T) {
 			t.Parallel()
 			srv, c := newServer(t)
 			srv.Enqueue(openaitest.RouteResponses, tt.resp, tt.resp)
-			stream, err := c.CreateResponseStream(context.Background(), openai.CreateResponseRequest{Model: "gpt-4o", Input: "Hi"})
+			stream, err := c.CreateResponseStream(context.Background(), goopenai.CreateResponseRequest{Model: "gpt-4o", Input: "Hi"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -414,7 +414,7 @@ func TestResponsesStreamFaults(t *testing.T) {
 				t.Fatalf("error %v; an error event is an event", err)
 			}
 			last := got[len(got)-1]
-			if last.Type != openai.ResponseStreamEventError || string(last.Raw) != tt.errorJSON {
+			if last.Type != goopenai.ResponseStreamEventError || string(last.Raw) != tt.errorJSON {
 				t.Errorf("last event %s, want %s", last.Raw, tt.errorJSON)
 			}
 		})
@@ -452,12 +452,12 @@ func TestResponsesScriptedJSON(t *testing.T) {
 	t.Parallel()
 	srv, c := newServer(t)
 	srv.Enqueue(openaitest.RouteResponses, openaitest.JSON(json.RawMessage(`{"id":"resp_mine","object":"response","status":"completed","output":[]}`)))
-	resp, err := c.CreateResponse(context.Background(), openai.CreateResponseRequest{Model: "gpt-4o", Input: "Hi"})
+	resp, err := c.CreateResponse(context.Background(), goopenai.CreateResponseRequest{Model: "gpt-4o", Input: "Hi"})
 	if err != nil || resp.ID != "resp_mine" {
 		t.Errorf("response %+v, %v", resp, err)
 	}
 	srv.Enqueue(openaitest.RouteResponses, openaitest.JSON(json.RawMessage(`{}`)))
-	_, err = c.CreateResponseStream(context.Background(), openai.CreateResponseRequest{Model: "gpt-4o", Input: "Hi"})
+	_, err = c.CreateResponseStream(context.Background(), goopenai.CreateResponseRequest{Model: "gpt-4o", Input: "Hi"})
 	if e := apiError(t, err); e.HTTPStatusCode != 400 || !strings.Contains(e.Message, "a JSON response is scripted") {
 		t.Errorf("error %+v", e)
 	}

@@ -8,11 +8,11 @@ import (
 	"testing"
 
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // benchRequest is a realistic prompt: a system message and a few turns.
-func benchRequest() openai.ChatCompletionRequest {
+func benchRequest() goopenai.ChatCompletionRequest {
 	para := strings.Repeat("The quick brown fox jumps over the lazy dog. ", 6)
 	return chatRequest("gpt-4o-mini",
 		"You are a helpful assistant that answers briefly. "+para,

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // Route is the URL path of an endpoint, as the server sees it.
@@ -143,11 +143,11 @@ func (s *Server) Close() {
 }
 
 // URL returns the base URL of the API, for example "http://127.0.0.1:4242/v1",
-// which is what go-openai's [openai.ClientConfig].BaseURL expects. The
+// which is what go-openai's [goopenai.ClientConfig].BaseURL expects. The
 // official client github.com/openai/openai-go wants it with a trailing
 // slash:
 //
-//	client := openai.NewClient(
+//	client := goopenai.NewClient(
 //		option.WithBaseURL(srv.URL()+"/"),
 //		option.WithAPIKey("test-key"),
 //		option.WithHTTPClient(srv.HTTPClient()),
@@ -167,16 +167,16 @@ func (s *Server) HTTPClient() *http.Client {
 // go-openai's defaults with BaseURL set to [Server.URL], the API key
 // "test-key" (or the one given by [WithRequiredKey]) and an HTTP client whose idle
 // connections [Server.Close] closes.
-func (s *Server) ClientConfig() openai.ClientConfig {
-	c := openai.DefaultConfig(s.cfg.apiKey)
+func (s *Server) ClientConfig() goopenai.ClientConfig {
+	c := goopenai.DefaultConfig(s.cfg.apiKey)
 	c.BaseURL = s.URL()
 	c.HTTPClient = s.srv.Client()
 	return c
 }
 
 // Client returns a go-openai client built from [Server.ClientConfig].
-func (s *Server) Client() *openai.Client {
-	return openai.NewClientWithConfig(s.ClientConfig())
+func (s *Server) Client() *goopenai.Client {
+	return goopenai.NewClientWithConfig(s.ClientConfig())
 }
 
 func (s *Server) script(route Route) *script {

@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
-func checkUsage(t *testing.T, u openai.Usage) {
+func checkUsage(t *testing.T, u goopenai.Usage) {
 	t.Helper()
 	if u.PromptTokens <= 0 || u.CompletionTokens < 0 || u.TotalTokens != u.PromptTokens+u.CompletionTokens {
 		t.Errorf("usage %+v is not plausible", u)
@@ -26,9 +26,9 @@ func TestBuiltinRoutes(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name string
-		call func(t *testing.T, c *openai.Client)
+		call func(t *testing.T, c *goopenai.Client)
 	}{
-		{"chat", func(t *testing.T, c *openai.Client) {
+		{"chat", func(t *testing.T, c *goopenai.Client) {
 			resp, err := c.CreateChatCompletion(ctx, chatRequest("gpt-4o", "You are terse.", "Hi"))
 			if err != nil {
 				t.Fatal(err)
@@ -45,7 +45,7 @@ func TestBuiltinRoutes(t *testing.T) {
 			}
 			checkUsage(t, resp.Usage)
 		}},
-		{"chat n=3", func(t *testing.T, c *openai.Client) {
+		{"chat n=3", func(t *testing.T, c *goopenai.Client) {
 			req := chatRequest("gpt-4o", "Hi")
 			req.N = 3
 			resp, err := c.CreateChatCompletion(ctx, req)
@@ -56,7 +56,7 @@ func TestBuiltinRoutes(t *testing.T) {
 				t.Errorf("choices: %+v", resp.Choices)
 			}
 		}},
-		{"chat stream", func(t *testing.T, c *openai.Client) {
+		{"chat stream", func(t *testing.T, c *goopenai.Client) {
 			chunks, err := collectChat(t, c, chatRequest("gpt-4o-mini", "Hi"))
 			if err != nil {
 				t.Fatal(err)
@@ -78,8 +78,8 @@ func TestBuiltinRoutes(t *testing.T) {
 				t.Errorf("last finish_reason %q", last.FinishReason)
 			}
 		}},
-		{"completion", func(t *testing.T, c *openai.Client) {
-			resp, err := c.CreateCompletion(ctx, openai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "Say this is a test"})
+		{"completion", func(t *testing.T, c *goopenai.Client) {
+			resp, err := c.CreateCompletion(ctx, goopenai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "Say this is a test"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,8 +94,8 @@ func TestBuiltinRoutes(t *testing.T) {
 			}
 			checkUsage(t, *resp.Usage)
 		}},
-		{"completion stream", func(t *testing.T, c *openai.Client) {
-			chunks, err := collectCompletion(t, c, openai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "Say this is a test"})
+		{"completion stream", func(t *testing.T, c *goopenai.Client) {
+			chunks, err := collectCompletion(t, c, goopenai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "Say this is a test"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,14 +113,14 @@ func TestBuiltinRoutes(t *testing.T) {
 				t.Errorf("last chunk %+v", last)
 			}
 		}},
-		{"embeddings", func(t *testing.T, c *openai.Client) {
-			resp, err := c.CreateEmbeddings(ctx, openai.EmbeddingRequestStrings{
-				Input: []string{"a cat", "a dog", "a cat"}, Model: openai.SmallEmbedding3,
+		{"embeddings", func(t *testing.T, c *goopenai.Client) {
+			resp, err := c.CreateEmbeddings(ctx, goopenai.EmbeddingRequestStrings{
+				Input: []string{"a cat", "a dog", "a cat"}, Model: goopenai.SmallEmbedding3,
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(resp.Data) != 3 || resp.Model != openai.SmallEmbedding3 || resp.Usage.PromptTokens == 0 {
+			if len(resp.Data) != 3 || resp.Model != goopenai.SmallEmbedding3 || resp.Usage.PromptTokens == 0 {
 				t.Fatalf("response: %+v", resp)
 			}
 			for i, e := range resp.Data {
@@ -133,12 +133,12 @@ func TestBuiltinRoutes(t *testing.T) {
 				t.Error("vectors are not a function of the input")
 			}
 		}},
-		{"moderation", func(t *testing.T, c *openai.Client) {
-			resp, err := c.Moderations(ctx, openai.ModerationRequest{Input: "I want to hug you", Model: openai.ModerationOmniLatest})
+		{"moderation", func(t *testing.T, c *goopenai.Client) {
+			resp, err := c.Moderations(ctx, goopenai.ModerationRequest{Input: "I want to hug you", Model: goopenai.ModerationOmniLatest})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(resp.Results) != 1 || resp.Results[0].Flagged || resp.Model != openai.ModerationOmniLatest || !strings.HasPrefix(resp.ID, "modr-") {
+			if len(resp.Results) != 1 || resp.Results[0].Flagged || resp.Model != goopenai.ModerationOmniLatest || !strings.HasPrefix(resp.ID, "modr-") {
 				t.Errorf("response: %+v", resp)
 			}
 		}},
@@ -196,7 +196,7 @@ func TestUnknownRouteThroughClient(t *testing.T) {
 func TestScriptedCustomRoute(t *testing.T) {
 	t.Parallel()
 	srv, c := newServer(t)
-	srv.Enqueue("/v1/models", openaitest.JSON(openai.ModelsList{Models: []openai.Model{{ID: "gpt-4o", Object: "model"}}}))
+	srv.Enqueue("/v1/models", openaitest.JSON(goopenai.ModelsList{Models: []goopenai.Model{{ID: "gpt-4o", Object: "model"}}}))
 	models, err := c.ListModels(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -250,9 +250,9 @@ func TestAPIKey(t *testing.T) {
 	if _, err := c.CreateChatCompletion(context.Background(), chatRequest("gpt-4o", "Hi")); err != nil {
 		t.Fatalf("with the right key: %v", err)
 	}
-	wrong := openai.DefaultConfig("sk-wrong")
+	wrong := goopenai.DefaultConfig("sk-wrong")
 	wrong.BaseURL, wrong.HTTPClient = srv.URL(), srv.ClientConfig().HTTPClient
-	_, err := openai.NewClientWithConfig(wrong).CreateChatCompletion(context.Background(), chatRequest("gpt-4o", "Hi"))
+	_, err := goopenai.NewClientWithConfig(wrong).CreateChatCompletion(context.Background(), chatRequest("gpt-4o", "Hi"))
 	e := apiError(t, err)
 	if e.HTTPStatusCode != 401 || e.Code != "invalid_api_key" || strings.Contains(e.Message, "sk-wrong") {
 		t.Errorf("error %+v", e)
@@ -289,13 +289,13 @@ func TestConcurrentUse(t *testing.T) {
 				var err error
 				switch (w + i) % 4 {
 				case 3:
-					var stream *openai.ResponseStream
-					if stream, err = c.CreateResponseStream(context.Background(), openai.CreateResponseRequest{Model: "o3", Input: "Hi"}); err == nil {
+					var stream *goopenai.ResponseStream
+					if stream, err = c.CreateResponseStream(context.Background(), goopenai.CreateResponseRequest{Model: "o3", Input: "Hi"}); err == nil {
 						_, err = drain(stream.Recv)
 						stream.Close()
 					}
 				case 0:
-					_, err = c.CreateEmbeddings(context.Background(), openai.EmbeddingRequest{Input: "x", Model: openai.SmallEmbedding3})
+					_, err = c.CreateEmbeddings(context.Background(), goopenai.EmbeddingRequest{Input: "x", Model: goopenai.SmallEmbedding3})
 				case 1:
 					_, err = collectChat(t, c, chatRequest("gpt-4o", "Hi"))
 				case 2:

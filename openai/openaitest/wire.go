@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // This file holds the JSON shapes OpenAI actually sends and the pre-encoded
@@ -149,17 +149,17 @@ func appendJSONString(dst []byte, s string) []byte {
 // chat and completions, details included; reasoning is the part of the
 // completion tokens spent reasoning.
 func appendEstimatedUsage(dst []byte, prompt, completion, reasoning int) []byte {
-	return appendUsage(dst, &openai.Usage{PromptTokens: prompt, CompletionTokens: completion,
+	return appendUsage(dst, &goopenai.Usage{PromptTokens: prompt, CompletionTokens: completion,
 		TotalTokens:             prompt + completion,
-		CompletionTokensDetails: &openai.CompletionTokensDetails{ReasoningTokens: reasoning}})
+		CompletionTokensDetails: &goopenai.CompletionTokensDetails{ReasoningTokens: reasoning}})
 }
 
 // appendUsage appends u as OpenAI sends a chat or completion usage: both
 // detail objects are always present, zero when u leaves them nil, with
 // OpenAI's member order.
-func appendUsage(dst []byte, u *openai.Usage) []byte {
-	var in openai.PromptTokensDetails
-	var out openai.CompletionTokensDetails
+func appendUsage(dst []byte, u *goopenai.Usage) []byte {
+	var in goopenai.PromptTokensDetails
+	var out goopenai.CompletionTokensDetails
 	if u.PromptTokensDetails != nil {
 		in = *u.PromptTokensDetails
 	}
@@ -191,7 +191,7 @@ func appendEmbeddingUsage(dst []byte, prompt int) []byte {
 }
 
 // usageJSON returns u encoded by appendUsage, for a field of a wire struct.
-func usageJSON(u openai.Usage) json.RawMessage {
+func usageJSON(u goopenai.Usage) json.RawMessage {
 	return appendUsage(nil, &u)
 }
 
@@ -208,7 +208,7 @@ type wireFunction struct {
 
 type wireToolCall struct {
 	ID       string          `json:"id"`
-	Type     openai.ToolType `json:"type"`
+	Type     goopenai.ToolType `json:"type"`
 	Function wireFunction    `json:"function"`
 }
 
@@ -216,7 +216,7 @@ type wireMessage struct {
 	Role             string               `json:"role"`
 	Content          *string              `json:"content"`
 	ReasoningContent string               `json:"reasoning_content,omitempty"`
-	FunctionCall     *openai.FunctionCall `json:"function_call,omitempty"`
+	FunctionCall     *goopenai.FunctionCall `json:"function_call,omitempty"`
 	ToolCalls        []wireToolCall       `json:"tool_calls,omitempty"`
 	Refusal          *string              `json:"refusal"`
 	Annotations      json.RawMessage      `json:"annotations"`
@@ -226,8 +226,8 @@ type wireChatChoice struct {
 	Index                int                         `json:"index"`
 	Message              wireMessage                 `json:"message"`
 	Logprobs             any                         `json:"logprobs"`
-	FinishReason         openai.FinishReason         `json:"finish_reason"`
-	ContentFilterResults openai.ContentFilterResults `json:"content_filter_results,omitzero"`
+	FinishReason         goopenai.FinishReason         `json:"finish_reason"`
+	ContentFilterResults goopenai.ContentFilterResults `json:"content_filter_results,omitzero"`
 }
 
 type wireChatResponse struct {
@@ -239,7 +239,7 @@ type wireChatResponse struct {
 	Usage               json.RawMessage             `json:"usage"`
 	ServiceTier         any                         `json:"service_tier,omitempty"`
 	SystemFingerprint   any                         `json:"system_fingerprint,omitempty"`
-	PromptFilterResults []openai.PromptFilterResult `json:"prompt_filter_results,omitempty"`
+	PromptFilterResults []goopenai.PromptFilterResult `json:"prompt_filter_results,omitempty"`
 }
 
 type wireFunctionDelta struct {
@@ -250,7 +250,7 @@ type wireFunctionDelta struct {
 type wireToolCallDelta struct {
 	Index    *int              `json:"index,omitempty"`
 	ID       string            `json:"id,omitempty"`
-	Type     openai.ToolType   `json:"type,omitempty"`
+	Type     goopenai.ToolType   `json:"type,omitempty"`
 	Function wireFunctionDelta `json:"function"`
 }
 
@@ -258,7 +258,7 @@ type wireDelta struct {
 	Role             string               `json:"role,omitempty"`
 	Content          any                  `json:"content,omitempty"`
 	ReasoningContent string               `json:"reasoning_content,omitempty"`
-	FunctionCall     *openai.FunctionCall `json:"function_call,omitempty"`
+	FunctionCall     *goopenai.FunctionCall `json:"function_call,omitempty"`
 	ToolCalls        []wireToolCallDelta  `json:"tool_calls,omitempty"`
 	Refusal          any                  `json:"refusal,omitempty"`
 }
@@ -267,8 +267,8 @@ type wireChunkChoice struct {
 	Index                int                         `json:"index"`
 	Delta                wireDelta                   `json:"delta"`
 	Logprobs             any                         `json:"logprobs"`
-	FinishReason         openai.FinishReason         `json:"finish_reason"`
-	ContentFilterResults openai.ContentFilterResults `json:"content_filter_results,omitzero"`
+	FinishReason         goopenai.FinishReason         `json:"finish_reason"`
+	ContentFilterResults goopenai.ContentFilterResults `json:"content_filter_results,omitzero"`
 }
 
 type wireChatChunk struct {
@@ -279,15 +279,15 @@ type wireChatChunk struct {
 	ServiceTier         any                         `json:"service_tier,omitempty"`
 	SystemFingerprint   any                         `json:"system_fingerprint,omitempty"`
 	Choices             []wireChunkChoice           `json:"choices"`
-	PromptFilterResults []openai.PromptFilterResult `json:"prompt_filter_results,omitempty"`
+	PromptFilterResults []goopenai.PromptFilterResult `json:"prompt_filter_results,omitempty"`
 	Usage               any                         `json:"usage,omitempty"`
 }
 
 type wireCompletionChoice struct {
 	Text         string                `json:"text"`
 	Index        int                   `json:"index"`
-	Logprobs     *openai.LogprobResult `json:"logprobs"`
-	FinishReason openai.FinishReason   `json:"finish_reason"`
+	Logprobs     *goopenai.LogprobResult `json:"logprobs"`
+	FinishReason goopenai.FinishReason   `json:"finish_reason"`
 }
 
 type wireCompletion struct {
@@ -315,7 +315,7 @@ type wireEmbeddingResponse struct {
 type wireModerationResponse struct {
 	ID      string          `json:"id"`
 	Model   string          `json:"model"`
-	Results []openai.Result `json:"results"`
+	Results []goopenai.Result `json:"results"`
 }
 
 type wireErrorBody struct {
@@ -352,7 +352,7 @@ func orDefault[T comparable](v, def T) T {
 // scripted value: a hole that the server fills per request (see [Wire]) when
 // the script sets neither, else the scripted values, with service_tier
 // "default" and system_fingerprint null standing in for the one left empty.
-func tierMembers(tier openai.ServiceTier, fingerprint string, h hole) (any, any) {
+func tierMembers(tier goopenai.ServiceTier, fingerprint string, h hole) (any, any) {
 	if tier == "" && fingerprint == "" {
 		return rawHole(h), nil
 	}
@@ -360,10 +360,10 @@ func tierMembers(tier openai.ServiceTier, fingerprint string, h hole) (any, any)
 	if fingerprint != "" {
 		fp = fingerprint
 	}
-	return orDefault(tier, openai.ServiceTierDefault), fp
+	return orDefault(tier, goopenai.ServiceTierDefault), fp
 }
 
-func wireChatResponseOf(r *openai.ChatCompletionResponse) wireChatResponse {
+func wireChatResponseOf(r *goopenai.ChatCompletionResponse) wireChatResponse {
 	w := wireChatResponse{
 		ID:                  orHole(r.ID, holeID),
 		Object:              orDefault(r.Object, "chat.completion"),
@@ -373,7 +373,7 @@ func wireChatResponseOf(r *openai.ChatCompletionResponse) wireChatResponse {
 		PromptFilterResults: r.PromptFilterResults,
 	}
 	w.ServiceTier, w.SystemFingerprint = tierMembers(r.ServiceTier, r.SystemFingerprint, holeTierTail)
-	if r.Usage == (openai.Usage{}) {
+	if r.Usage == (goopenai.Usage{}) {
 		w.Usage = rawHole(holeUsage)
 	} else {
 		w.Usage = usageJSON(r.Usage)
@@ -381,7 +381,7 @@ func wireChatResponseOf(r *openai.ChatCompletionResponse) wireChatResponse {
 	for i, c := range r.Choices {
 		m := c.Message
 		wm := wireMessage{
-			Role:             orDefault(m.Role, openai.ChatMessageRoleAssistant),
+			Role:             orDefault(m.Role, goopenai.ChatMessageRoleAssistant),
 			ReasoningContent: m.ReasoningContent,
 			FunctionCall:     m.FunctionCall,
 			Annotations:      emptyArray,
@@ -395,7 +395,7 @@ func wireChatResponseOf(r *openai.ChatCompletionResponse) wireChatResponse {
 		for _, tc := range m.ToolCalls {
 			wm.ToolCalls = append(wm.ToolCalls, wireToolCall{
 				ID:       tc.ID,
-				Type:     orDefault(tc.Type, openai.ToolTypeFunction),
+				Type:     orDefault(tc.Type, goopenai.ToolTypeFunction),
 				Function: wireFunction{Name: tc.Function.Name, Arguments: tc.Function.Arguments},
 			})
 		}
@@ -427,7 +427,7 @@ const (
 // roleOpenings finds, for each choice index of a stream, how its role-only
 // delta opens: as text when the choice streams content (or nothing at all),
 // else as a refusal when it streams one, else for tool calls.
-func roleOpenings(chunks []openai.ChatCompletionStreamResponse) map[int]roleOpening {
+func roleOpenings(chunks []goopenai.ChatCompletionStreamResponse) map[int]roleOpening {
 	type seen struct{ content, refusal, calls bool }
 	found := make(map[int]seen)
 	for i := range chunks {
@@ -456,12 +456,12 @@ func roleOpenings(chunks []openai.ChatCompletionStreamResponse) map[int]roleOpen
 }
 
 // isRoleOnly reports whether d opens a choice: a role and nothing else.
-func isRoleOnly(d *openai.ChatCompletionStreamChoiceDelta) bool {
+func isRoleOnly(d *goopenai.ChatCompletionStreamChoiceDelta) bool {
 	return d.Role != "" && d.Content == "" && d.Refusal == "" && d.ReasoningContent == "" &&
 		len(d.ToolCalls) == 0 && d.FunctionCall == nil
 }
 
-func wireChatChunkOf(c *openai.ChatCompletionStreamResponse, openings map[int]roleOpening) wireChatChunk {
+func wireChatChunkOf(c *goopenai.ChatCompletionStreamResponse, openings map[int]roleOpening) wireChatChunk {
 	w := wireChatChunk{
 		ID:                  orHole(c.ID, holeID),
 		Object:              orDefault(c.Object, "chat.completion.chunk"),
@@ -519,13 +519,13 @@ func wireChatChunkOf(c *openai.ChatCompletionStreamResponse, openings map[int]ro
 	return w
 }
 
-func isZeroLogprobs(l *openai.LogprobResult) bool {
+func isZeroLogprobs(l *goopenai.LogprobResult) bool {
 	return l.Tokens == nil && l.TokenLogprobs == nil && l.TopLogprobs == nil && l.TextOffset == nil
 }
 
 // wireCompletionOf converts a completion response or stream chunk. A nil
 // usage becomes usageHole (a hole, or nil to leave usage out).
-func wireCompletionOf(r *openai.CompletionResponse, usageHole any) wireCompletion {
+func wireCompletionOf(r *goopenai.CompletionResponse, usageHole any) wireCompletion {
 	w := wireCompletion{
 		ID:      orHole(r.ID, holeID),
 		Object:  orDefault(r.Object, "text_completion"),
@@ -541,7 +541,7 @@ func wireCompletionOf(r *openai.CompletionResponse, usageHole any) wireCompletio
 		wc := wireCompletionChoice{
 			Text:         c.Text,
 			Index:        c.Index,
-			FinishReason: openai.FinishReason(c.FinishReason),
+			FinishReason: goopenai.FinishReason(c.FinishReason),
 		}
 		if !isZeroLogprobs(&c.LogProbs) {
 			wc.Logprobs = &c.LogProbs
@@ -551,7 +551,7 @@ func wireCompletionOf(r *openai.CompletionResponse, usageHole any) wireCompletio
 	return w
 }
 
-func wireErrorOf(e openai.APIError) wireError {
+func wireErrorOf(e goopenai.APIError) wireError {
 	return wireError{Error: wireErrorBody{
 		Message: e.Message,
 		Type:    e.Type,

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/gentrace/gentrace-go/openai/openaitest"
-	gogpt "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
@@ -111,9 +111,9 @@ func TestResponses(t *testing.T) {
 	t.Parallel()
 	srv, c := newClient(t)
 	answer := openaitest.Reply(openaitest.Answer{Reasoning: []string{"Use the tool."}, Text: "Checking.", ToolCalls: calls[:1]}).
-		WithUsage(gogpt.Usage{PromptTokens: 900, CompletionTokens: 40, TotalTokens: 940,
-			PromptTokensDetails:     &gogpt.PromptTokensDetails{CachedTokens: 512},
-			CompletionTokensDetails: &gogpt.CompletionTokensDetails{ReasoningTokens: 24}})
+		WithUsage(goopenai.Usage{PromptTokens: 900, CompletionTokens: 40, TotalTokens: 940,
+			PromptTokensDetails:     &goopenai.PromptTokensDetails{CachedTokens: 512},
+			CompletionTokensDetails: &goopenai.CompletionTokensDetails{ReasoningTokens: 24}})
 	srv.SetDefault(openaitest.RouteResponses, answer)
 	params := responses.ResponseNewParams{
 		Model:        openai.ChatModelGPT5_2,
