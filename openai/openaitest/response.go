@@ -58,15 +58,15 @@ type Response struct {
 	reply *replyPlan // kindReply
 
 	usage         *goopenai.Usage // explicit usage (WithUsage)
-	usageJSON     []byte        // usage, JSON-encoded
-	completionEst int           // estimated completion tokens of the reply
-	reasoningEst  int           // the part of completionEst spent reasoning
+	usageJSON     []byte          // usage, JSON-encoded
+	completionEst int             // estimated completion tokens of the reply
+	reasoningEst  int             // the part of completionEst spent reasoning
 
 	delay      time.Duration
 	chunkDelay time.Duration
-	cut        int              // k+1: cut the connection after k chunks or bytes; 0: never
-	errAt      int              // k+1: send errEvent after k chunks; 0: never
-	errEvent   []byte           // a complete "data: {...}\n\n" error event
+	cut        int                // k+1: cut the connection after k chunks or bytes; 0: never
+	errAt      int                // k+1: send errEvent after k chunks; 0: never
+	errEvent   []byte             // a complete "data: {...}\n\n" error event
 	errAPI     *goopenai.APIError // the error of errEvent, for the Responses API's framing
 
 	err error // why the Response could not be built; served as a 500

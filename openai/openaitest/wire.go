@@ -207,38 +207,38 @@ type wireFunction struct {
 }
 
 type wireToolCall struct {
-	ID       string          `json:"id"`
+	ID       string            `json:"id"`
 	Type     goopenai.ToolType `json:"type"`
-	Function wireFunction    `json:"function"`
+	Function wireFunction      `json:"function"`
 }
 
 type wireMessage struct {
-	Role             string               `json:"role"`
-	Content          *string              `json:"content"`
-	ReasoningContent string               `json:"reasoning_content,omitempty"`
+	Role             string                 `json:"role"`
+	Content          *string                `json:"content"`
+	ReasoningContent string                 `json:"reasoning_content,omitempty"`
 	FunctionCall     *goopenai.FunctionCall `json:"function_call,omitempty"`
-	ToolCalls        []wireToolCall       `json:"tool_calls,omitempty"`
-	Refusal          *string              `json:"refusal"`
-	Annotations      json.RawMessage      `json:"annotations"`
+	ToolCalls        []wireToolCall         `json:"tool_calls,omitempty"`
+	Refusal          *string                `json:"refusal"`
+	Annotations      json.RawMessage        `json:"annotations"`
 }
 
 type wireChatChoice struct {
-	Index                int                         `json:"index"`
-	Message              wireMessage                 `json:"message"`
-	Logprobs             any                         `json:"logprobs"`
+	Index                int                           `json:"index"`
+	Message              wireMessage                   `json:"message"`
+	Logprobs             any                           `json:"logprobs"`
 	FinishReason         goopenai.FinishReason         `json:"finish_reason"`
 	ContentFilterResults goopenai.ContentFilterResults `json:"content_filter_results,omitzero"`
 }
 
 type wireChatResponse struct {
-	ID                  string                      `json:"id"`
-	Object              string                      `json:"object"`
-	Created             int64                       `json:"created"`
-	Model               string                      `json:"model"`
-	Choices             []wireChatChoice            `json:"choices"`
-	Usage               json.RawMessage             `json:"usage"`
-	ServiceTier         any                         `json:"service_tier,omitempty"`
-	SystemFingerprint   any                         `json:"system_fingerprint,omitempty"`
+	ID                  string                        `json:"id"`
+	Object              string                        `json:"object"`
+	Created             int64                         `json:"created"`
+	Model               string                        `json:"model"`
+	Choices             []wireChatChoice              `json:"choices"`
+	Usage               json.RawMessage               `json:"usage"`
+	ServiceTier         any                           `json:"service_tier,omitempty"`
+	SystemFingerprint   any                           `json:"system_fingerprint,omitempty"`
 	PromptFilterResults []goopenai.PromptFilterResult `json:"prompt_filter_results,omitempty"`
 }
 
@@ -250,42 +250,42 @@ type wireFunctionDelta struct {
 type wireToolCallDelta struct {
 	Index    *int              `json:"index,omitempty"`
 	ID       string            `json:"id,omitempty"`
-	Type     goopenai.ToolType   `json:"type,omitempty"`
+	Type     goopenai.ToolType `json:"type,omitempty"`
 	Function wireFunctionDelta `json:"function"`
 }
 
 type wireDelta struct {
-	Role             string               `json:"role,omitempty"`
-	Content          any                  `json:"content,omitempty"`
-	ReasoningContent string               `json:"reasoning_content,omitempty"`
+	Role             string                 `json:"role,omitempty"`
+	Content          any                    `json:"content,omitempty"`
+	ReasoningContent string                 `json:"reasoning_content,omitempty"`
 	FunctionCall     *goopenai.FunctionCall `json:"function_call,omitempty"`
-	ToolCalls        []wireToolCallDelta  `json:"tool_calls,omitempty"`
-	Refusal          any                  `json:"refusal,omitempty"`
+	ToolCalls        []wireToolCallDelta    `json:"tool_calls,omitempty"`
+	Refusal          any                    `json:"refusal,omitempty"`
 }
 
 type wireChunkChoice struct {
-	Index                int                         `json:"index"`
-	Delta                wireDelta                   `json:"delta"`
-	Logprobs             any                         `json:"logprobs"`
+	Index                int                           `json:"index"`
+	Delta                wireDelta                     `json:"delta"`
+	Logprobs             any                           `json:"logprobs"`
 	FinishReason         goopenai.FinishReason         `json:"finish_reason"`
 	ContentFilterResults goopenai.ContentFilterResults `json:"content_filter_results,omitzero"`
 }
 
 type wireChatChunk struct {
-	ID                  string                      `json:"id"`
-	Object              string                      `json:"object"`
-	Created             int64                       `json:"created"`
-	Model               string                      `json:"model"`
-	ServiceTier         any                         `json:"service_tier,omitempty"`
-	SystemFingerprint   any                         `json:"system_fingerprint,omitempty"`
-	Choices             []wireChunkChoice           `json:"choices"`
+	ID                  string                        `json:"id"`
+	Object              string                        `json:"object"`
+	Created             int64                         `json:"created"`
+	Model               string                        `json:"model"`
+	ServiceTier         any                           `json:"service_tier,omitempty"`
+	SystemFingerprint   any                           `json:"system_fingerprint,omitempty"`
+	Choices             []wireChunkChoice             `json:"choices"`
 	PromptFilterResults []goopenai.PromptFilterResult `json:"prompt_filter_results,omitempty"`
-	Usage               any                         `json:"usage,omitempty"`
+	Usage               any                           `json:"usage,omitempty"`
 }
 
 type wireCompletionChoice struct {
-	Text         string                `json:"text"`
-	Index        int                   `json:"index"`
+	Text         string                  `json:"text"`
+	Index        int                     `json:"index"`
 	Logprobs     *goopenai.LogprobResult `json:"logprobs"`
 	FinishReason goopenai.FinishReason   `json:"finish_reason"`
 }
@@ -313,8 +313,8 @@ type wireEmbeddingResponse struct {
 }
 
 type wireModerationResponse struct {
-	ID      string          `json:"id"`
-	Model   string          `json:"model"`
+	ID      string            `json:"id"`
+	Model   string            `json:"model"`
 	Results []goopenai.Result `json:"results"`
 }
 
