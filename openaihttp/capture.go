@@ -422,6 +422,9 @@ func (c *capture) observe(p []byte, end error) {
 		end = errBodyEnd
 	}
 	c.done, c.end, c.how = true, c.run.Now(), end
+	if c.sse {
+		c.rec.streamSize.Store(int64(len(c.resp)))
+	}
 	if !c.doneAt.IsZero() {
 		// A client stops reading at the last event and closes the body
 		// later (a deferred Close): the call ended when that event came.
@@ -437,8 +440,14 @@ func (c *capture) keep(p []byte) {
 	limit := c.rec.cfg.maxBody
 	if c.resp == nil && c.tail == nil {
 		size := 4096
-		if c.respLength > 0 {
+		switch {
+		case c.respLength > 0:
 			size = int(min(c.respLength, int64(limit)))
+		case c.sse:
+			// Streams do not say their length: start from the size of
+			// the last one, so that a stream's bytes are seldom copied as
+			// they grow.
+			size = int(min(max(c.rec.streamSize.Load(), 4096), int64(limit)))
 		}
 		c.resp = make([]byte, 0, max(size, min(len(p), limit)))
 	}
@@ -539,7 +548,12 @@ func (c *capture) endsStream(p []byte) bool {
 		c.window = seam[:len(c.window)]
 	}
 	if !found {
-		found = containsAny(p, markers)
+		scan := p
+		if c.route != routeResponse {
+			// "data: [DONE]" is the last event: it is at the end of a read.
+			scan = p[max(0, len(p)-2*markerOverlap):]
+		}
+		found = containsAny(scan, markers)
 	}
 	// Keep the last bytes for the next seam.
 	if len(p) >= markerOverlap {

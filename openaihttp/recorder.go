@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gentrace "github.com/gentrace/gentrace-go"
@@ -78,9 +79,10 @@ func WithMaxBodyBytes(n int) Option {
 // through untouched. A Recorder is safe for concurrent use; make one and
 // share it.
 type Recorder struct {
-	cfg    config
-	warned sync.Map // models without a price, warned about once
-	held   heldAttempts
+	cfg        config
+	warned     sync.Map     // models without a price, warned about once
+	streamSize atomic.Int64 // bytes of the last stream, to size the next one's copy
+	held       heldAttempts
 }
 
 // New returns a Recorder configured by opts.

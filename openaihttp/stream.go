@@ -24,47 +24,54 @@ func (c *capture) completeStream(s *gentrace.Step, model string) (*usage, string
 	done := false
 	// Every chunk of a stream starts with the same fields (id, object,
 	// created, model, ...) before "choices": once seen, that prefix is
-	// skipped by comparing bytes, and only the rest of a chunk is walked.
-	var head []byte
-	member := func(k, v []byte, at int) bool {
+	// skipped by comparing bytes, and only the rest of a chunk is walked,
+	// in one pass.
+	var head, data []byte
+	member := func(k []byte, at int) int {
 		switch string(k) {
 		case "choices":
-			jsonscan.ValidElements(v, func(ch []byte) bool { agg.add(ch); return true })
-		case "error":
-			if !jsonscan.IsNull(v) {
+			return jsonscan.ArrayAt(data, at, func(el int) int { return agg.addAt(data, el) })
+		case "obfuscation": // per-chunk padding, meaningless in an answer
+			return jsonscan.SkipAt(data, at)
+		}
+		end := jsonscan.SkipAt(data, at)
+		if end < 0 {
+			return -1
+		}
+		if string(k) == "error" {
+			if v := data[at:end]; !jsonscan.IsNull(v) {
 				streamErr = v
 			}
-		case "obfuscation": // per-chunk padding, meaningless in an answer
-		default:
-			top.set(k, v)
+			return end
 		}
-		return true
+		top.set(k, data[at:end])
+		return end
 	}
 	sse.Each(c.resp, func(ev sse.Event) bool {
-		data := jsonscan.Trim(ev.Data)
+		data = jsonscan.Trim(ev.Data)
 		if string(data) == "[DONE]" {
 			done = true
 			return false
 		}
-		var ok bool
+		var end int
 		if head != nil && len(data) > len(head) && string(data[:len(head)]) == string(head) {
-			ok = jsonscan.MembersFrom(data, len(head), member)
+			end = jsonscan.ObjectRestAt(data, len(head), member)
 		} else {
 			choicesAt := -1
-			ok = jsonscan.MembersFrom(data, 0, func(k, v []byte, at int) bool {
+			end = jsonscan.ObjectAt(data, 0, func(k []byte, at int) int {
 				if string(k) == "choices" {
 					choicesAt = at
 				}
-				return member(k, v, at)
+				return member(k, at)
 			})
 			head = nil
-			if ok && choicesAt > 0 {
+			if end == len(data) && choicesAt > 0 {
 				if start := jsonscan.KeyStart(data, choicesAt); start > 0 {
 					head = data[:start:start]
 				}
 			}
 		}
-		if !ok {
+		if end != len(data) {
 			top.unparsed++
 		}
 		return true
@@ -208,35 +215,58 @@ func (a *choices) get(index int64) *choice {
 	return c
 }
 
-// add folds one element of a chunk's "choices" into the aggregate, in one
-// walk of the element (OpenAI sends "index" first; a later one is found
-// before the rest is folded in).
-func (a *choices) add(raw []byte) {
+// addAt folds the element of a chunk's "choices" at data[el] into the
+// aggregate, walking it once, and returns the offset just past it (-1 when
+// it is not valid JSON). OpenAI sends "index" first; members before it are
+// kept until it comes.
+func (a *choices) addAt(data []byte, el int) int {
 	var c *choice
-	var pending [][2][]byte // members seen before "index"
-	jsonscan.ValidMembers(raw, func(k, v []byte) bool {
+	var pending [][2][]byte
+	end := jsonscan.ObjectAt(data, el, func(k []byte, at int) int {
+		if c != nil {
+			return c.memberAt(data, k, at)
+		}
+		end := jsonscan.SkipAt(data, at)
+		if end < 0 {
+			return -1
+		}
 		if string(k) == "index" {
-			index, _ := jsonscan.Int(v)
+			index, _ := jsonscan.Int(data[at:end])
 			c = a.get(index)
 			for _, m := range pending {
 				c.addMember(m[0], m[1])
 			}
 			pending = nil
-			return true
+			return end
 		}
-		if c == nil {
-			pending = append(pending, [2][]byte{k, v})
-			return true
-		}
-		c.addMember(k, v)
-		return true
+		pending = append(pending, [2][]byte{k, data[at:end]})
+		return end
 	})
-	if c == nil && pending != nil {
+	if end >= 0 && c == nil {
 		c = a.get(0)
 		for _, m := range pending {
 			c.addMember(m[0], m[1])
 		}
 	}
+	return end
+}
+
+// memberAt folds one member of a choice, walking into its delta.
+func (c *choice) memberAt(data []byte, k []byte, at int) int {
+	if string(k) == "delta" {
+		return jsonscan.ObjectAt(data, at, func(k []byte, at int) int {
+			end := jsonscan.SkipAt(data, at)
+			if end >= 0 {
+				c.addDelta(k, data[at:end])
+			}
+			return end
+		})
+	}
+	end := jsonscan.SkipAt(data, at)
+	if end >= 0 {
+		c.addMember(k, data[at:end])
+	}
+	return end
 }
 
 func (c *choice) addMember(k, v []byte) {

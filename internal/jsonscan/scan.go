@@ -616,3 +616,104 @@ func ValidElements(data []byte, fn func(value []byte) bool) {
 		}
 	}
 }
+
+// The walkers below descend in one pass: fn is handed the offset where a
+// value starts and returns the offset just past it (or -1), either by
+// skipping it (SkipAt) or by walking into it (ObjectAt, ArrayAt). Every
+// byte is checked once, however deep the walk goes.
+
+// SkipAt returns the offset just past the valid value starting at
+// data[at] (whitespace before it allowed), or -1.
+func SkipAt(data []byte, at int) int {
+	return skipValue(data, skipSpace(data, at), 1)
+}
+
+// ObjectAt walks the object starting at data[off] (whitespace before it
+// allowed): fn gets each member's raw key (as Members passes it) and the
+// offset of its value, and returns the offset just past that value, or -1
+// to stop. ObjectAt returns the offset just past the object, or -1 when it
+// is not a valid object (or fn stopped).
+func ObjectAt(data []byte, off int, fn func(key []byte, at int) int) int {
+	i := skipSpace(data, off)
+	if i >= len(data) || data[i] != '{' {
+		return -1
+	}
+	return membersAt(data, skipSpace(data, i+1), true, fn)
+}
+
+// ObjectRestAt walks the rest of an object from the offset of one of its
+// keys (the part after a prefix the caller has already read), as ObjectAt
+// does, and returns the offset just past the object's closing brace.
+func ObjectRestAt(data []byte, off int, fn func(key []byte, at int) int) int {
+	return membersAt(data, skipSpace(data, off), false, fn)
+}
+
+func membersAt(data []byte, i int, first bool, fn func(key []byte, at int) int) int {
+	if first && i < len(data) && data[i] == '}' {
+		return i + 1
+	}
+	for {
+		if i >= len(data) || data[i] != '"' {
+			return -1
+		}
+		kEnd := skipString(data, i)
+		if kEnd < 0 {
+			return -1
+		}
+		key := data[i+1 : kEnd-1]
+		i = skipSpace(data, kEnd)
+		if i >= len(data) || data[i] != ':' {
+			return -1
+		}
+		at := skipSpace(data, i+1)
+		end := fn(key, at)
+		if end < 0 {
+			return -1
+		}
+		i = skipSpace(data, end)
+		if i >= len(data) {
+			return -1
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case '}':
+			return i + 1
+		default:
+			return -1
+		}
+	}
+}
+
+// ArrayAt walks the array starting at data[off] (whitespace before it
+// allowed): fn gets the offset of each element and returns the offset just
+// past it, or -1 to stop. ArrayAt returns the offset just past the array,
+// or -1.
+func ArrayAt(data []byte, off int, fn func(at int) int) int {
+	i := skipSpace(data, off)
+	if i >= len(data) || data[i] != '[' {
+		return -1
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == ']' {
+		return i + 1
+	}
+	for {
+		end := fn(i)
+		if end < 0 {
+			return -1
+		}
+		i = skipSpace(data, end)
+		if i >= len(data) {
+			return -1
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case ']':
+			return i + 1
+		default:
+			return -1
+		}
+	}
+}

@@ -264,3 +264,70 @@ func TestMembersFrom(t *testing.T) {
 		t.Error("unterminated object accepted")
 	}
 }
+
+func TestOnePassWalk(t *testing.T) {
+	t.Parallel()
+	data := []byte(` {"id":"x","choices":[{"index":0,"delta":{"content":"Hi"}},{"index":1,"delta":{}}],"usage":null} `)
+	var got []string
+	var walkObject func(at int) int
+	walkObject = func(at int) int {
+		return ObjectAt(data, at, func(k []byte, at int) int {
+			switch string(k) {
+			case "choices":
+				return ArrayAt(data, at, walkObject)
+			case "delta":
+				return walkObject(at)
+			}
+			end := SkipAt(data, at)
+			got = append(got, string(k)+"="+string(data[at:end]))
+			return end
+		})
+	}
+	if end := walkObject(0); end < 0 || string(Trim(data[end:])) != "" {
+		t.Fatalf("walk ended at %d", end)
+	}
+	if want := `id="x" index=0 content="Hi" index=1 usage=null`; strings.Join(got, " ") != want {
+		t.Errorf("walked %q, want %q", got, want)
+	}
+	// The rest of the object from a key's offset.
+	k := bytes.Index(data, []byte(`"usage"`))
+	var rest []string
+	if end := ObjectRestAt(data, k, func(key []byte, at int) int { rest = append(rest, string(key)); return SkipAt(data, at) }); end < 0 || strings.Join(rest, ",") != "usage" {
+		t.Errorf("ObjectRestAt = %d, %q", end, rest)
+	}
+	for _, bad := range []string{`{"a":}`, `{"a":1,}`, `[1,]`, `{"a" 1}`, `{`} {
+		b := []byte(bad)
+		if ObjectAt(b, 0, func(_ []byte, at int) int { return SkipAt(b, at) }) >= 0 && ArrayAt(b, 0, func(at int) int { return SkipAt(b, at) }) >= 0 {
+			t.Errorf("%s walked as valid", bad)
+		}
+	}
+}
+
+// FuzzOnePassWalk checks that a one-pass walk of a document accepts exactly
+// what Valid accepts, for objects and arrays.
+func FuzzOnePassWalk(f *testing.F) {
+	for _, s := range []string{`{"a":[1,{"b":"c"}]}`, `[true,{"x":null}]`, `{"a":1,}`, `[[],{}]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if bytes.Count(data, []byte("[")) > 500 || bytes.Count(data, []byte("{")) > 500 {
+			return
+		}
+		var walk func(at int) int
+		walk = func(at int) int {
+			i := skipSpace(data, at)
+			if i < len(data) && data[i] == '{' {
+				return ObjectAt(data, i, func(_ []byte, at int) int { return walk(at) })
+			}
+			if i < len(data) && data[i] == '[' {
+				return ArrayAt(data, i, walk)
+			}
+			return SkipAt(data, i)
+		}
+		end := walk(0)
+		walked := end >= 0 && skipSpace(data, end) == len(data)
+		if walked != Valid(data) {
+			t.Fatalf("%q: one-pass walk %v, Valid %v", data, walked, Valid(data))
+		}
+	})
+}
