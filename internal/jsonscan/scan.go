@@ -11,6 +11,7 @@ package jsonscan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"unicode/utf8"
 )
@@ -93,7 +94,20 @@ func skipLiteral(data []byte, i int, lit string) int {
 // invalid UTF-8 is accepted, as encoding/json accepts it.
 func skipString(data []byte, i int) int {
 	i++
+	start := i
 	for i < len(data) {
+		// Past its first bytes a string is likely long (a prompt, an
+		// answer): go on eight bytes at a time while none is a quote, a
+		// backslash or a control character. Short strings (keys, enums)
+		// stay on the byte loop, which is faster for them.
+		if i-start >= 16 {
+			for i+8 <= len(data) && plainWord(binary.LittleEndian.Uint64(data[i:])) {
+				i += 8
+			}
+			if i >= len(data) {
+				break
+			}
+		}
 		c := data[i]
 		switch {
 		case c == '"':
@@ -125,6 +139,20 @@ func skipString(data []byte, i int) int {
 		}
 	}
 	return -1
+}
+
+// plainWord reports whether none of the eight bytes of w is '"', '\\' or
+// below 0x20, with the usual bit tricks: a byte b is zero in x = w ^ c·k
+// exactly when (x - 0x01…) &^ x has its high bit, and b < 0x20 when
+// (w - 0x20…) &^ w has it.
+func plainWord(w uint64) bool {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	quote := w ^ (ones * '"')
+	slash := w ^ (ones * '\\')
+	return ((quote-ones)&^quote|(slash-ones)&^slash|(w-ones*0x20)&^w)&highs == 0
 }
 
 func isHex(c byte) bool {

@@ -331,3 +331,13 @@ func FuzzOnePassWalk(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkValidPrompt(b *testing.B) {
+	prompt := []byte(`{"model":"gpt-4o-mini","messages":[{"role":"system","content":"` + strings.Repeat("You are a support assistant for an online bookshop. Answer in a friendly, concise tone. ", 12) + `"}]}`)
+	b.SetBytes(int64(len(prompt)))
+	for b.Loop() {
+		if !Valid(prompt) {
+			b.Fatal("invalid")
+		}
+	}
+}
