@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gentrace/gentrace-go/internal/jsonscan"
+	"github.com/gentrace/gentrace-go/internal/rawjson"
 )
 
 // wireTime is the API's timestamp layout: UTC, RFC 3339, milliseconds.
@@ -165,6 +166,8 @@ func encodeEntries(m map[string]any) ([]wireEntry, error) {
 	out := make([]wireEntry, 0, len(m))
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		switch v := m[k].(type) {
+		case rawjson.Checked: // split from a body by a validating walk
+			out = append(out, wireEntry{k, v})
 		case json.RawMessage:
 			if v == nil {
 				out = append(out, wireEntry{k, []byte("null")})
@@ -501,6 +504,8 @@ func cloneMap(m map[string]any) map[string]any {
 
 func cloneValue(v any) any {
 	switch v := v.(type) {
+	case rawjson.Checked: // copies hold the type users know
+		return json.RawMessage(slices.Clone(v))
 	case json.RawMessage:
 		return slices.Clone(v)
 	case []byte:
@@ -575,6 +580,8 @@ func estimateStep(s *Step) int64 {
 func estimateValue(v any) int64 {
 	switch v := v.(type) {
 	case json.RawMessage:
+		return int64(len(v))
+	case rawjson.Checked:
 		return int64(len(v))
 	case []byte:
 		return int64(len(v))*4/3 + 2

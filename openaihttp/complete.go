@@ -17,6 +17,7 @@ import (
 
 	gentrace "github.com/gentrace/gentrace-go"
 	"github.com/gentrace/gentrace-go/internal/jsonscan"
+	"github.com/gentrace/gentrace-go/internal/rawjson"
 	"github.com/gentrace/gentrace-go/pricing"
 )
 
@@ -91,9 +92,9 @@ func (c *capture) splitRequest(s *gentrace.Step) string {
 	jsonscan.Members(c.request, func(k, v []byte) bool {
 		key := keyString(k)
 		if slices.Contains(c.route.inputs, key) {
-			s.Inputs[key] = json.RawMessage(v)
+			s.Inputs[key] = rawjson.Checked(v)
 		} else {
-			s.ModelParams[key] = json.RawMessage(v)
+			s.ModelParams[key] = rawjson.Checked(v)
 		}
 		if key == "model" {
 			model, _ = jsonscan.String(v)
@@ -186,8 +187,18 @@ func (c *capture) completeBody(s *gentrace.Step, model string) (*usage, string) 
 		s.Outputs["text"] = string(bytes.ToValidUTF8(body, []byte("\uFFFD")))
 		return nil, model
 	}
+	var usageRaw []byte
 	if !jsonscan.Members(body, func(k, v []byte) bool {
-		s.Outputs[keyString(k)] = json.RawMessage(v)
+		key := keyString(k)
+		s.Outputs[key] = rawjson.Checked(v)
+		switch key {
+		case "model":
+			if m, ok := jsonscan.String(v); ok && m != "" {
+				model = m
+			}
+		case "usage":
+			usageRaw = v
+		}
 		return true
 	}) {
 		clear(s.Outputs)
@@ -196,13 +207,10 @@ func (c *capture) completeBody(s *gentrace.Step, model string) (*usage, string) 
 		report(c.run, "run %s: %s answer is not a JSON object; recorded as text", c.run.ID(), c.route.invocation)
 		return nil, model
 	}
-	if m, ok := jsonscan.String(jsonscan.Get(body, "model")); ok && m != "" {
-		model = m
-	}
 	if c.route == routeResponse {
 		c.responseStatus(s, body)
 	}
-	u := parseUsage(jsonscan.Get(body, "usage"))
+	u := parseUsage(usageRaw)
 	if u != nil && c.route == routeImage && u.imageOut == 0 {
 		u.imageOut = u.completion // an image model's output tokens are the image
 	}

@@ -6,6 +6,7 @@ import (
 
 	gentrace "github.com/gentrace/gentrace-go"
 	"github.com/gentrace/gentrace-go/internal/jsonscan"
+	"github.com/gentrace/gentrace-go/internal/rawjson"
 	"github.com/gentrace/gentrace-go/internal/sse"
 )
 
@@ -69,7 +70,7 @@ func (c *capture) completeResponseStream(s *gentrace.Step, model string) (*usage
 		s.Outputs["unparsedEvents"] = unparsed
 	}
 	if final != nil && jsonscan.Members(final, func(k, v []byte) bool {
-		s.Outputs[string(k)] = json.RawMessage(v)
+		s.Outputs[keyString(k)] = rawjson.Checked(v)
 		return true
 	}) {
 		if m, ok := jsonscan.String(jsonscan.Get(final, "model")); ok && m != "" {
@@ -83,7 +84,7 @@ func (c *capture) completeResponseStream(s *gentrace.Step, model string) (*usage
 	}
 	// The stream ended early: assemble what arrived.
 	jsonscan.Members(base, func(k, v []byte) bool {
-		s.Outputs[string(k)] = json.RawMessage(v)
+		s.Outputs[keyString(k)] = rawjson.Checked(v)
 		return true
 	})
 	if m, ok := jsonscan.String(jsonscan.Get(base, "model")); ok && m != "" {

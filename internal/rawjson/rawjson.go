@@ -1,0 +1,20 @@
+// Package rawjson marks JSON that the SDK's own code has already checked.
+//
+// The wire recorder splits request and response bodies into their members
+// with a validating walk; encoding a run checks every json.RawMessage of a
+// step again, because a user's may be anything. A Checked value is appended
+// as it is. Only code of this module can make one, and it never reaches
+// users: copies of steps (Runner.Steps, transforms, observers) hold
+// json.RawMessage.
+package rawjson
+
+// Checked is a JSON value known to be valid.
+type Checked []byte
+
+// MarshalJSON returns the value as it is.
+func (c Checked) MarshalJSON() ([]byte, error) {
+	if c == nil {
+		return []byte("null"), nil
+	}
+	return c, nil
+}
