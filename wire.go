@@ -164,10 +164,16 @@ func (s *runSnapshot) encode(transform func(*Step), maxBytes int) ([]byte, error
 // json.Valid and kept as they are, not scanned and copied again.
 func encodeEntries(m map[string]any) ([]wireEntry, error) {
 	out := make([]wireEntry, 0, len(m))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
+	var buf [32]string
+	keys := buf[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		switch v := m[k].(type) {
-		case rawjson.Checked: // split from a body by a validating walk
-			out = append(out, wireEntry{k, v})
+		case *rawjson.Checked: // split from a body by a validating walk
+			out = append(out, wireEntry{k, *v})
 		case json.RawMessage:
 			if v == nil {
 				out = append(out, wireEntry{k, []byte("null")})
@@ -504,8 +510,8 @@ func cloneMap(m map[string]any) map[string]any {
 
 func cloneValue(v any) any {
 	switch v := v.(type) {
-	case rawjson.Checked: // copies hold the type users know
-		return json.RawMessage(slices.Clone(v))
+	case *rawjson.Checked: // copies hold the type users know
+		return json.RawMessage(slices.Clone(*v))
 	case json.RawMessage:
 		return slices.Clone(v)
 	case []byte:
@@ -581,8 +587,8 @@ func estimateValue(v any) int64 {
 	switch v := v.(type) {
 	case json.RawMessage:
 		return int64(len(v))
-	case rawjson.Checked:
-		return int64(len(v))
+	case *rawjson.Checked:
+		return int64(len(*v))
 	case []byte:
 		return int64(len(v))*4/3 + 2
 	case string:

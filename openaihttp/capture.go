@@ -14,6 +14,7 @@ import (
 
 	gentrace "github.com/gentrace/gentrace-go"
 	"github.com/gentrace/gentrace-go/internal/jsonscan"
+	"github.com/gentrace/gentrace-go/internal/rawjson"
 	"github.com/gentrace/gentrace-go/internal/sse"
 )
 
@@ -59,8 +60,9 @@ type capture struct {
 	requestTruncated int64  // bytes of the request body left out
 	multipart        string // the request's multipart Content-Type
 	getBody          func() (io.ReadCloser, error)
-	injected         bool // the recorder asked for the stream's usage
-	choices          int  // choices the request asked for ("n"), when injected
+	checked          rawjson.Pool // the step's values, when it is completed
+	injected         bool         // the recorder asked for the stream's usage
+	choices          int          // choices the request asked for ("n"), when injected
 
 	start       time.Time
 	status      int

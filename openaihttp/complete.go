@@ -17,7 +17,6 @@ import (
 
 	gentrace "github.com/gentrace/gentrace-go"
 	"github.com/gentrace/gentrace-go/internal/jsonscan"
-	"github.com/gentrace/gentrace-go/internal/rawjson"
 	"github.com/gentrace/gentrace-go/pricing"
 )
 
@@ -92,9 +91,9 @@ func (c *capture) splitRequest(s *gentrace.Step) string {
 	jsonscan.Members(c.request, func(k, v []byte) bool {
 		key := keyString(k)
 		if slices.Contains(c.route.inputs, key) {
-			s.Inputs[key] = rawjson.Checked(v)
+			s.Inputs[key] = c.checked.New(v)
 		} else {
-			s.ModelParams[key] = rawjson.Checked(v)
+			s.ModelParams[key] = c.checked.New(v)
 		}
 		if key == "model" {
 			model, _ = jsonscan.String(v)
@@ -190,7 +189,7 @@ func (c *capture) completeBody(s *gentrace.Step, model string) (*usage, string) 
 	var usageRaw []byte
 	if !jsonscan.Members(body, func(k, v []byte) bool {
 		key := keyString(k)
-		s.Outputs[key] = rawjson.Checked(v)
+		s.Outputs[key] = c.checked.New(v)
 		switch key {
 		case "model":
 			if m, ok := jsonscan.String(v); ok && m != "" {

@@ -6,7 +6,6 @@ import (
 
 	gentrace "github.com/gentrace/gentrace-go"
 	"github.com/gentrace/gentrace-go/internal/jsonscan"
-	"github.com/gentrace/gentrace-go/internal/rawjson"
 	"github.com/gentrace/gentrace-go/internal/sse"
 )
 
@@ -70,7 +69,7 @@ func (c *capture) completeResponseStream(s *gentrace.Step, model string) (*usage
 		s.Outputs["unparsedEvents"] = unparsed
 	}
 	if final != nil && jsonscan.Members(final, func(k, v []byte) bool {
-		s.Outputs[keyString(k)] = rawjson.Checked(v)
+		s.Outputs[keyString(k)] = c.checked.New(v)
 		return true
 	}) {
 		if m, ok := jsonscan.String(jsonscan.Get(final, "model")); ok && m != "" {
@@ -84,7 +83,7 @@ func (c *capture) completeResponseStream(s *gentrace.Step, model string) (*usage
 	}
 	// The stream ended early: assemble what arrived.
 	jsonscan.Members(base, func(k, v []byte) bool {
-		s.Outputs[keyString(k)] = rawjson.Checked(v)
+		s.Outputs[keyString(k)] = c.checked.New(v)
 		return true
 	})
 	if m, ok := jsonscan.String(jsonscan.Get(base, "model")); ok && m != "" {

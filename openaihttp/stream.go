@@ -7,7 +7,6 @@ import (
 
 	gentrace "github.com/gentrace/gentrace-go"
 	"github.com/gentrace/gentrace-go/internal/jsonscan"
-	"github.com/gentrace/gentrace-go/internal/rawjson"
 	"github.com/gentrace/gentrace-go/internal/sse"
 )
 
@@ -78,7 +77,7 @@ func (c *capture) completeStream(s *gentrace.Step, model string) (*usage, string
 		return true
 	})
 	for _, m := range top.members {
-		s.Outputs[m.key] = rawjson.Checked(m.value)
+		s.Outputs[m.key] = c.checked.New(m.value)
 	}
 	if c.route == routeChat {
 		s.Outputs["object"] = "chat.completion"

@@ -18,3 +18,18 @@ func (c Checked) MarshalJSON() ([]byte, error) {
 	}
 	return c, nil
 }
+
+// Pool hands out *Checked values carved from shared arrays. Putting a
+// pointer in a map of any costs no allocation, where a slice would cost one
+// each: a step's dozens of fields then cost one allocation per 32. The
+// zero Pool is ready to use; a Pool is not safe for concurrent use.
+type Pool struct{ buf []Checked }
+
+// New returns a pointer to a Checked holding b.
+func (p *Pool) New(b []byte) *Checked {
+	if len(p.buf) == cap(p.buf) {
+		p.buf = make([]Checked, 0, 32)
+	}
+	p.buf = append(p.buf, Checked(b))
+	return &p.buf[len(p.buf)-1]
+}
