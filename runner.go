@@ -41,7 +41,8 @@ type runState struct {
 	oneStep       bool  // simple mode: submitted when its step is recorded
 	start         time.Time
 
-	ended atomic.Bool // set once, when the run is handed to the client
+	ended   atomic.Bool     // set once, when the run is handed to the client
+	cleanup runtime.Cleanup // delivers the run if its Runner is lost unended
 
 	mu        sync.Mutex
 	steps     []*stepEntry
@@ -56,7 +57,7 @@ var noRunner = &Runner{}
 
 func newRunner(st *runState) *Runner {
 	r := &Runner{st: st}
-	runtime.AddCleanup(r, (*runState).unreachable, st)
+	st.cleanup = runtime.AddCleanup(r, (*runState).unreachable, st)
 	return r
 }
 
@@ -386,6 +387,7 @@ func (st *runState) submit(ctx context.Context, wait bool) (string, error) {
 		return st.id, ErrRunSubmitted
 	}
 	st.ended.Store(true)
+	st.cleanup.Stop()
 	st.end = st.client.now()
 	snap := &runSnapshot{
 		id:            st.id,

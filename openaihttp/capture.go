@@ -60,9 +60,10 @@ type capture struct {
 	requestTruncated int64  // bytes of the request body left out
 	multipart        string // the request's multipart Content-Type
 	getBody          func() (io.ReadCloser, error)
-	checked          rawjson.Pool // the step's values, when it is completed
-	injected         bool         // the recorder asked for the stream's usage
-	choices          int          // choices the request asked for ("n"), when injected
+	checked          rawjson.Pool    // the step's values, when it is completed
+	cleanup          runtime.Cleanup // records the call if its body is abandoned
+	injected         bool            // the recorder asked for the stream's usage
+	choices          int             // choices the request asked for ("n"), when injected
 
 	start       time.Time
 	status      int
@@ -271,7 +272,7 @@ func (c *capture) wrap(rc io.ReadCloser) io.ReadCloser {
 	// A caller that neither reads a body to its end nor closes it would
 	// leave the step unrecorded (and a simple-mode run unsubmitted):
 	// record it when the body is garbage collected.
-	runtime.AddCleanup(b, (*capture).abandoned, c)
+	c.cleanup = runtime.AddCleanup(b, (*capture).abandoned, c)
 	return b
 }
 
@@ -422,6 +423,11 @@ func (c *capture) observe(p []byte, end error) {
 	}
 	if errors.Is(end, io.EOF) {
 		end = errBodyEnd
+	}
+	if end != errAbandoned {
+		// The body ended: no need to watch for its abandonment (a cleanup
+		// that runs costs the runtime more than one stopped).
+		c.cleanup.Stop()
 	}
 	c.done, c.end, c.how = true, c.run.Now(), end
 	if c.sse {
