@@ -434,12 +434,8 @@ func (r *Runner) Record(s Step) error {
 	if s.Invocation == "" {
 		s.Invocation = Undeclared
 	}
-	for _, m := range []*map[string]any{&s.ModelParams, &s.Inputs, &s.Outputs} {
-		if *m == nil {
-			*m = map[string]any{}
-		}
-	}
 	if s.Complete == nil {
+		s.emptyMaps()
 		if err := s.validateOutputs(); err != nil {
 			return err
 		}

@@ -58,7 +58,8 @@ type Step struct {
 	Attributes Attributes
 	// Complete, when set, is called once before the step is read or
 	// delivered, off the caller's path, to fill in what is costly to
-	// compute (such as estimated token usage). Copies returned by
+	// compute (such as estimated token usage). The step's maps are
+	// non-nil when it runs. Copies returned by
 	// Runner.Steps have it nil.
 	Complete func(*Step)
 }
@@ -190,10 +191,22 @@ func (e *stepEntry) completed() *Step {
 	e.once.Do(func() {
 		if fn := e.step.Complete; fn != nil {
 			e.step.Complete = nil
+			e.step.emptyMaps()
 			fn(&e.step)
+			e.step.emptyMaps()
 		}
 	})
 	return &e.step
+}
+
+// emptyMaps gives the step empty maps where it has none. A step with a
+// Complete function gets them when it completes, off the caller's path.
+func (s *Step) emptyMaps() {
+	for _, m := range []*map[string]any{&s.ModelParams, &s.Inputs, &s.Outputs} {
+		if *m == nil {
+			*m = map[string]any{}
+		}
+	}
 }
 
 // clone returns a copy of s whose maps, slices and raw JSON are its own,

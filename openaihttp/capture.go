@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gentrace "github.com/gentrace/gentrace-go"
@@ -60,10 +61,9 @@ type capture struct {
 	requestTruncated int64  // bytes of the request body left out
 	multipart        string // the request's multipart Content-Type
 	getBody          func() (io.ReadCloser, error)
-	checked          rawjson.Pool    // the step's values, when it is completed
-	cleanup          runtime.Cleanup // records the call if its body is abandoned
-	injected         bool            // the recorder asked for the stream's usage
-	choices          int             // choices the request asked for ("n"), when injected
+	checked          rawjson.Pool // the step's values, when it is completed
+	injected         bool         // the recorder asked for the stream's usage
+	choices          int          // choices the request asked for ("n"), when injected
 
 	start       time.Time
 	status      int
@@ -271,12 +271,28 @@ func (c *capture) wrap(rc io.ReadCloser) io.ReadCloser {
 	}
 	// A caller that neither reads a body to its end nor closes it would
 	// leave the step unrecorded (and a simple-mode run unsubmitted):
-	// record it when the body is garbage collected.
-	c.cleanup = runtime.AddCleanup(b, (*capture).abandoned, c)
+	// record it when the body is garbage collected. A finalizer, unlike
+	// runtime.AddCleanup, allocates nothing; the capture holds no pointer
+	// back to the body, so the body is collected.
+	b.watched.Store(true)
+	runtime.SetFinalizer(b, (*body).abandoned)
 	return b
 }
 
-func (c *capture) abandoned() { c.observe(nil, errAbandoned) }
+func (b *body) abandoned() {
+	b.watched.Store(false)
+	b.c.observe(nil, errAbandoned)
+}
+
+// observe passes what the caller read to the capture; once the body has
+// ended it no longer needs watching for abandonment (a finalizer that
+// runs costs the runtime more than one removed).
+func (b *body) observe(p []byte, end error) {
+	b.c.observe(p, end)
+	if end != nil && b.watched.CompareAndSwap(true, false) {
+		runtime.SetFinalizer(b, nil)
+	}
+}
 
 // body is the response body the caller reads: the server's bytes, passed
 // on as they come while a copy is kept.
@@ -294,6 +310,7 @@ type body struct {
 	rerr     error // the read error to return once out is empty
 	finishes int   // chunks with a finish_reason
 	sawUsage bool
+	watched  atomic.Bool // a finalizer records the call if the body is abandoned
 }
 
 func (b *body) Read(p []byte) (int, error) {
@@ -301,7 +318,7 @@ func (b *body) Read(p []byte) (int, error) {
 		return b.readHiding(p)
 	}
 	n, err := b.rc.Read(p)
-	b.c.observe(p[:n], err)
+	b.observe(p[:n], err)
 	return n, err
 }
 
@@ -317,14 +334,14 @@ func (b *body) readHiding(p []byte) (int, error) {
 			return n, nil
 		}
 		if b.rerr != nil {
-			b.c.observe(nil, b.rerr)
+			b.observe(nil, b.rerr)
 			return 0, b.rerr
 		}
 		if b.buf == nil {
 			b.buf = make([]byte, 4096)
 		}
 		n, err := b.rc.Read(b.buf)
-		b.c.observe(b.buf[:n], nil)
+		b.observe(b.buf[:n], nil)
 		b.pend = append(b.pend, b.buf[:n]...)
 		b.cutEvents(err != nil)
 		if err != nil {
@@ -380,7 +397,7 @@ func (b *body) Close() error {
 		t := time.AfterFunc(drainWait, func() { b.rc.Close() })
 		for b.rerr == nil && !b.sawUsage {
 			n, err := b.rc.Read(b.bufOrNew())
-			b.c.observe(b.buf[:n], nil)
+			b.observe(b.buf[:n], nil)
 			b.pend = append(b.pend, b.buf[:n]...)
 			b.cutEvents(err != nil)
 			if err != nil {
@@ -390,7 +407,7 @@ func (b *body) Close() error {
 		t.Stop()
 	}
 	err := b.rc.Close()
-	b.c.observe(nil, errClosed)
+	b.observe(nil, errClosed)
 	return err
 }
 
@@ -423,11 +440,6 @@ func (c *capture) observe(p []byte, end error) {
 	}
 	if errors.Is(end, io.EOF) {
 		end = errBodyEnd
-	}
-	if end != errAbandoned {
-		// The body ended: no need to watch for its abandonment (a cleanup
-		// that runs costs the runtime more than one stopped).
-		c.cleanup.Stop()
 	}
 	c.done, c.end, c.how = true, c.run.Now(), end
 	if c.sse {

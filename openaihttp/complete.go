@@ -25,8 +25,14 @@ import (
 // estimate of a stream that carried no usage. It runs once, on a delivery
 // goroutine (or when the step is first read), never on the caller's path.
 func (c *capture) complete(s *gentrace.Step) {
-	s.Inputs, s.ModelParams = map[string]any{}, map[string]any{}
-	s.Outputs = map[string]any{}
+	// Runner.Record leaves the maps to completion, which makes them
+	// empty before calling this; a step completed some other way gets
+	// its own.
+	for _, m := range []*map[string]any{&s.Inputs, &s.ModelParams, &s.Outputs} {
+		if *m == nil {
+			*m = map[string]any{}
+		}
+	}
 	model := c.splitRequest(s)
 	if c.call != nil {
 		for k, v := range c.call.Inputs {

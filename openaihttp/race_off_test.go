@@ -1,0 +1,5 @@
+//go:build !race
+
+package openaihttp_test
+
+const raceEnabled = false
