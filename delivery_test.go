@@ -21,24 +21,6 @@ import (
 
 func TestMain(m *testing.M) { leakcheck.Main(m) }
 
-// errorLog collects background errors.
-type errorLog struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-func (l *errorLog) handle(err error) {
-	l.mu.Lock()
-	l.errs = append(l.errs, err)
-	l.mu.Unlock()
-}
-
-func (l *errorLog) all() []error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]error(nil), l.errs...)
-}
-
 // backendClient returns a client of the fake backend with fast retries.
 func backendClient(t *testing.T, srv *gentracetest.Server, opts ...Option) *Client {
 	t.Helper()
@@ -262,8 +244,8 @@ func TestQueueFullDropsAndReports(t *testing.T) {
 	t.Parallel()
 	srv := gentracetest.Start(t)
 	srv.SetHang(true)
-	var log errorLog
-	c := backendClient(t, srv, WithQueueSize(1), WithWorkers(1), WithErrorHandler(log.handle))
+	var log gentracetest.ErrorLog
+	c := backendClient(t, srv, WithQueueSize(1), WithWorkers(1), WithErrorHandler(log.Add))
 	var full int
 	for range 5 {
 		if _, err := submitOne(t, c, RunContext{}); errors.Is(err, ErrQueueFull) {
@@ -282,11 +264,11 @@ func TestQueueFullDropsAndReports(t *testing.T) {
 	}
 	// Drops are reported as summaries, off the callers' goroutines.
 	reported := 0
-	for _, err := range log.all() {
+	for _, err := range log.Errors() {
 		reported += droppedInReport(t, err)
 	}
 	if reported != full {
-		t.Errorf("reports count %d drops, want %d: %v", reported, full, log.all())
+		t.Errorf("reports count %d drops, want %d: %v", reported, full, log.Errors())
 	}
 }
 
@@ -325,8 +307,8 @@ func TestDroppingNeverWaitsForTheLogger(t *testing.T) {
 func TestServerRejectionIsAPIErrorAndNotRetried(t *testing.T) {
 	t.Parallel()
 	srv := gentracetest.Start(t)
-	var log errorLog
-	c := backendClient(t, srv, WithErrorHandler(log.handle))
+	var log gentracetest.ErrorLog
+	c := backendClient(t, srv, WithErrorHandler(log.Add))
 	first, err := submitOne(t, c, RunContext{}, WaitForServer())
 	if err != nil {
 		t.Fatal(err)
@@ -351,7 +333,7 @@ func TestServerRejectionIsAPIErrorAndNotRetried(t *testing.T) {
 	if got := srv.Stats().Requests - before; got != 1 {
 		t.Errorf("a 400 was sent %d times, want 1 (no retry)", got)
 	}
-	errs := log.all()
+	errs := log.Errors()
 	if len(errs) != 1 || !errors.As(errs[0], &apiErr) || apiErr.StatusCode != 400 {
 		t.Errorf("reported errors = %v", errs)
 	}
@@ -441,8 +423,8 @@ func TestFailureAfterTheWaiterGaveUpIsReported(t *testing.T) {
 	t.Parallel()
 	url, release, requests := gatedServer(t, http.StatusBadRequest)
 	defer release()
-	var log errorLog
-	c := offlineClient(t, WithBaseURL(url), WithErrorHandler(log.handle))
+	var log gentracetest.ErrorLog
+	c := offlineClient(t, WithBaseURL(url), WithErrorHandler(log.Add))
 	r := startRunner(t, c, RunContext{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -461,7 +443,7 @@ func TestFailureAfterTheWaiterGaveUpIsReported(t *testing.T) {
 	if err := c.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	errs := log.all()
+	errs := log.Errors()
 	var apiErr *APIError
 	if len(errs) != 1 || !errors.As(errs[0], &apiErr) || apiErr.StatusCode != http.StatusBadRequest || !strings.Contains(errs[0].Error(), r.ID()) {
 		t.Fatalf("reported %v, want the 400 of run %s once", errs, r.ID())
@@ -479,8 +461,8 @@ func TestShutdownDeadlineErrorsWrapErrClientClosed(t *testing.T) {
 	srv := gentracetest.Start(t)
 	srv.SetHang(true)
 	defer srv.SetHang(false)
-	var log errorLog
-	c := backendClient(t, srv, WithWorkers(1), WithErrorHandler(log.handle))
+	var log gentracetest.ErrorLog
+	c := backendClient(t, srv, WithWorkers(1), WithErrorHandler(log.Add))
 	waited := make(chan error, 2)
 	for range 2 { // one in flight, one queued behind it
 		r := startRunner(t, c, RunContext{})
@@ -515,7 +497,7 @@ func TestShutdownDeadlineErrorsWrapErrClientClosed(t *testing.T) {
 		check("Submit(WaitForServer)", <-waited)
 	}
 	check("Flush", <-flushed)
-	errs := log.all()
+	errs := log.Errors()
 	if len(errs) != 1 {
 		t.Fatalf("reported %v, want the unawaited run once", errs)
 	}
@@ -603,8 +585,8 @@ func TestThreadsAreDeliveredInOrder(t *testing.T) {
 	t.Parallel()
 	const threads, turns = 1000, 5
 	srv := gentracetest.Start(t, gentracetest.WithStrictThreads())
-	var log errorLog
-	c := backendClient(t, srv, WithQueueSize(threads*turns), WithWorkers(8), WithErrorHandler(log.handle))
+	var log gentracetest.ErrorLog
+	c := backendClient(t, srv, WithQueueSize(threads*turns), WithWorkers(8), WithErrorHandler(log.Add))
 	p, _ := c.NewPipeline("threads")
 	var wg sync.WaitGroup
 	for range threads {
@@ -640,7 +622,7 @@ func TestThreadsAreDeliveredInOrder(t *testing.T) {
 	if st.Stored != threads*turns || st.Rejected != 0 {
 		t.Errorf("server stored %d of %d runs and refused %d", st.Stored, threads*turns, st.Rejected)
 	}
-	if errs := log.all(); len(errs) > 0 {
+	if errs := log.Errors(); len(errs) > 0 {
 		t.Errorf("%d errors reported, first %v", len(errs), errs[0])
 	}
 	// The stored threads are whole: each run's previous run was stored
@@ -660,8 +642,8 @@ func TestFailedPreviousRunReleasesTheNext(t *testing.T) {
 	t.Parallel()
 	url, release, requests := gatedServer(t, http.StatusBadRequest)
 	defer release()
-	var log errorLog
-	c := offlineClient(t, WithBaseURL(url), WithWorkers(4), WithErrorHandler(log.handle))
+	var log gentracetest.ErrorLog
+	c := offlineClient(t, WithBaseURL(url), WithWorkers(4), WithErrorHandler(log.Add))
 	first := startRunner(t, c, RunContext{})
 	firstID, err := first.Submit(context.Background())
 	if err != nil {
@@ -691,7 +673,7 @@ func TestFailedPreviousRunReleasesTheNext(t *testing.T) {
 		t.Errorf("%d requests, want 2: the second run is sent once released", n)
 	}
 	var released int
-	for _, err := range log.all() {
+	for _, err := range log.Errors() {
 		if errors.Is(err, ErrPreviousRunNotDelivered) {
 			released++
 			if !strings.Contains(err.Error(), second.ID()) || !strings.Contains(err.Error(), firstID) {
@@ -700,7 +682,7 @@ func TestFailedPreviousRunReleasesTheNext(t *testing.T) {
 		}
 	}
 	if released != 1 {
-		t.Errorf("reports %v, want one ErrPreviousRunNotDelivered", log.all())
+		t.Errorf("reports %v, want one ErrPreviousRunNotDelivered", log.Errors())
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/gentrace/gentrace-go/gentracetest"
 )
 
 const secretKey = "sk-very-secret-key-123"
@@ -139,10 +141,10 @@ func TestPackageLevelDefault(t *testing.T) {
 
 func TestHandleErrorGoesToTheHandlerElseTheLogger(t *testing.T) {
 	t.Parallel()
-	var got errorLog
-	c := offlineClient(t, WithErrorHandler(got.handle))
+	var got gentracetest.ErrorLog
+	c := offlineClient(t, WithErrorHandler(got.Add))
 	c.HandleError(errors.New("wrapper failed"))
-	if errs := got.all(); len(errs) != 1 || errs[0].Error() != "wrapper failed" {
+	if errs := got.Errors(); len(errs) != 1 || errs[0].Error() != "wrapper failed" {
 		t.Errorf("handler got %v", errs)
 	}
 	var logs bytes.Buffer

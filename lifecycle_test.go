@@ -130,8 +130,8 @@ func TestEndIsIdempotent(t *testing.T) {
 }
 
 func TestUnendedRunIsDeliveredCountedAndReported(t *testing.T) {
-	var got errorLog
-	c, srv := onlineClient(t, WithErrorHandler(got.handle))
+	var got gentracetest.ErrorLog
+	c, srv := onlineClient(t, WithErrorHandler(got.Add))
 	p, _ := c.NewPipeline("forgetful")
 	id := func() string {
 		_, r, err := p.Start(context.Background(), RunContext{})
@@ -156,7 +156,7 @@ func TestUnendedRunIsDeliveredCountedAndReported(t *testing.T) {
 	if !ok || !strings.Contains(run.Error, "never ended") || len(run.StepRuns) != 1 {
 		t.Errorf("stored run = %+v", run)
 	}
-	errs := got.all()
+	errs := got.Errors()
 	if len(errs) != 1 || !strings.Contains(errs[0].Error(), `"forgetful"`) || !strings.Contains(errs[0].Error(), id) {
 		t.Errorf("reported %v, want one report naming the pipeline and run", errs)
 	}

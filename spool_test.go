@@ -99,8 +99,8 @@ func TestSpoolResendsAfterRestart(t *testing.T) {
 		t.Fatalf("spool holds %d runs after Shutdown, want %d", len(got), len(ids))
 	}
 	srv.SetDown(false)
-	var log errorLog
-	next := spoolClient(t, srv, dir, WithErrorHandler(log.handle))
+	var log gentracetest.ErrorLog
+	next := spoolClient(t, srv, dir, WithErrorHandler(log.Add))
 	if err := next.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestSpoolResendsAfterRestart(t *testing.T) {
 	if ss := srv.Stats(); ss.Stored != len(ids) || ss.Rejected != 0 {
 		t.Errorf("server %+v, want %d stored, none refused (threads in order)", ss, len(ids))
 	}
-	if errs := log.all(); len(errs) != 0 {
+	if errs := log.Errors(); len(errs) != 0 {
 		t.Errorf("reported %v", errs)
 	}
 	if got := spooled(t, dir); len(got) != 0 {
@@ -152,12 +152,12 @@ func TestSpoolCorruptFileIsReportedNeverSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.SetDown(false)
-	var log errorLog
-	next := spoolClient(t, srv, dir, WithErrorHandler(log.handle))
+	var log gentracetest.ErrorLog
+	next := spoolClient(t, srv, dir, WithErrorHandler(log.Add))
 	if err := next.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	errs := log.all()
+	errs := log.Errors()
 	if len(errs) != 1 || !errors.Is(errs[0], ErrSpoolCorrupt) {
 		t.Errorf("reported %v, want one ErrSpoolCorrupt", errs)
 	}
@@ -180,8 +180,8 @@ func TestSpoolFullDropsNewRuns(t *testing.T) {
 	srv := gentracetest.Start(t)
 	srv.SetHang(true)
 	dir := t.TempDir()
-	var log errorLog
-	c := spoolClient(t, srv, dir, WithMaxRunBytes(MinRunBytes), WithSpoolMaxBytes(MinRunBytes), WithErrorHandler(log.handle))
+	var log gentracetest.ErrorLog
+	c := spoolClient(t, srv, dir, WithMaxRunBytes(MinRunBytes), WithSpoolMaxBytes(MinRunBytes), WithErrorHandler(log.Add))
 	var accepted, full int
 	for range 100 {
 		switch _, err := submitOne(t, c, RunContext{}); {
@@ -213,7 +213,7 @@ func TestSpoolFullDropsNewRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	reported := 0
-	for _, err := range log.all() {
+	for _, err := range log.Errors() {
 		if errors.Is(err, ErrSpoolFull) {
 			reported += droppedInReport(t, err)
 		}

@@ -127,8 +127,8 @@ func TestRunRedirectIsAnErrorNotRetried(t *testing.T) {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			t.Parallel()
 			srv := gentracetest.Start(t)
-			var log errorLog
-			c := backendClient(t, srv, WithErrorHandler(log.handle))
+			var log gentracetest.ErrorLog
+			c := backendClient(t, srv, WithErrorHandler(log.Add))
 			// The http API moved to https on the same host.
 			srv.RedirectNext(1, status, "")
 			_, err := submitOne(t, c, RunContext{}, WaitForServer())
@@ -146,7 +146,7 @@ func TestRunRedirectIsAnErrorNotRetried(t *testing.T) {
 			if err := c.Flush(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			errs := log.all()
+			errs := log.Errors()
 			if len(errs) != 1 || !strings.Contains(errs[0].Error(), "elsewhere.test") {
 				t.Errorf("reported %v, want the redirect once", errs)
 			}

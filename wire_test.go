@@ -265,8 +265,8 @@ func TestLargeValuesAreTruncatedToTheCap(t *testing.T) {
 func TestRunTooLargeIsReported(t *testing.T) {
 	t.Parallel()
 	srv := gentracetest.Start(t)
-	var log errorLog
-	c := backendClient(t, srv, WithMaxRunBytes(MinRunBytes), WithErrorHandler(log.handle))
+	var log gentracetest.ErrorLog
+	c := backendClient(t, srv, WithMaxRunBytes(MinRunBytes), WithErrorHandler(log.Add))
 	r := startRunner(t, c, RunContext{})
 	for i := range 40 {
 		if err := r.Record(Step{Error: strings.Repeat("e", 1000), Inputs: map[string]any{"i": i}}); err != nil {
@@ -279,7 +279,7 @@ func TestRunTooLargeIsReported(t *testing.T) {
 	if err := c.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	errs := log.all()
+	errs := log.Errors()
 	if len(errs) != 1 || !errors.Is(errs[0], ErrRunTooLarge) {
 		t.Fatalf("reported %v, want one ErrRunTooLarge", errs)
 	}

@@ -1,22 +1,17 @@
 package openai_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	gentrace "github.com/gentrace/gentrace-go"
+	"github.com/gentrace/gentrace-go/internal/benchkit"
 	"github.com/gentrace/gentrace-go/openai"
 	"github.com/gentrace/gentrace-go/openai/openaitest"
 	goopenai "github.com/sashabaranov/go-openai"
@@ -71,54 +66,6 @@ var benchReply = strings.TrimSpace(strings.Repeat("If the atlas has not arrived 
 	"Orders page of your account, where the tracking numbers appear as soon as each one leaves the " +
 	"warehouse. Is there anything else I can help you with today?")
 
-// sinkEnv, set in a child process, makes TestMain serve a Gentrace backend
-// that discards what it receives.
-const sinkEnv = "GENTRACE_BENCH_SINK"
-
-// serveSink runs the discarding backend of a child process: it prints its
-// address and serves until its standard input closes.
-func serveSink() {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	go func() {
-		_ = http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, _ = io.Copy(io.Discard, r.Body)
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = io.WriteString(w, `{"pipelineRunId":"00000000-0000-4000-8000-000000000000"}`)
-		}))
-	}()
-	os.Stdout.WriteString(ln.Addr().String() + "\n")
-	_, _ = io.Copy(io.Discard, os.Stdin)
-	os.Exit(0)
-}
-
-// startSink starts the discarding backend in a child process, so that its
-// CPU is not counted as the SDK's, and returns its base URL.
-func startSink(b *testing.B) string {
-	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), sinkEnv+"=1")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
-	addr, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		b.Fatal(err)
-	}
-	return "http://" + strings.TrimSpace(addr) + "/api"
-}
-
 // benchEnv is what the benchmarks share: one fake OpenAI server, the three
 // clients, and a Gentrace client delivering to a discarding backend in
 // another process.
@@ -135,7 +82,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	b.Helper()
 	oai := openaitest.NewServer(openaitest.WithoutRecording())
 	b.Cleanup(oai.Close)
-	gc, err := gentrace.New(gentrace.WithAPIKey("bench"), gentrace.WithBaseURL(startSink(b)),
+	gc, err := gentrace.New(gentrace.WithAPIKey("bench"), gentrace.WithBaseURL(benchkit.StartSink(b)),
 		gentrace.WithQueueSize(1<<16), gentrace.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		b.Fatal(err)
@@ -312,7 +259,7 @@ func benchChat(b *testing.B, env *benchEnv, call chatFunc, recorded, settle bool
 	rot.end()
 	rot.flush()
 	b.ReportAllocs()
-	report := reportCPU(b)
+	report := benchkit.ReportCPU(b)
 	for i := 0; b.Loop(); i++ {
 		nextQuestion(&req, i)
 		resp, err := call(ctx(), req)
@@ -360,7 +307,7 @@ func benchStream(b *testing.B, env *benchEnv, open streamFunc, recorded, settle 
 	rot.end()
 	rot.flush()
 	b.ReportAllocs()
-	report := reportCPU(b)
+	report := benchkit.ReportCPU(b)
 	for i := 0; b.Loop(); i++ {
 		run(i)
 	}
@@ -405,26 +352,4 @@ func BenchmarkTimeToFirstChunk(b *testing.B) {
 			b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "ns/first-chunk")
 		})
 	}
-}
-
-// reportCPU starts measuring the process's CPU time (user and system, all
-// goroutines: caller, fake OpenAI server, delivery) and returns a function
-// that reports it per operation as cpu-ns/op. CPU time is steadier than
-// wall time on a shared virtual machine, whose steal time it does not
-// count.
-func reportCPU(b *testing.B) func() {
-	start := processCPU()
-	return func() {
-		if b.N > 0 {
-			b.ReportMetric(float64((processCPU()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
-		}
-	}
-}
-
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,36 +41,19 @@ type world struct {
 	backend *gentracetest.Server
 	gc      *gentrace.Client
 	oai     *openaitest.Server
-	errs    *errorLog
-}
-
-type errorLog struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-func (l *errorLog) add(err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.errs = append(l.errs, err)
-}
-
-func (l *errorLog) list() []error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]error(nil), l.errs...)
+	errs    *gentracetest.ErrorLog
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	backend := gentracetest.Start(t)
-	errs := &errorLog{}
+	errs := &gentracetest.ErrorLog{}
 	gc, err := gentrace.New(
 		gentrace.WithAPIKey(backend.APIKey),
 		gentrace.WithBaseURL(backend.URL),
 		gentrace.WithHTTPClient(backend.Client()),
 		gentrace.WithLogger(slog.New(slog.DiscardHandler)),
-		gentrace.WithErrorHandler(errs.add),
+		gentrace.WithErrorHandler(errs.Add),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -330,7 +312,7 @@ func TestSimpleModeCarriesTheRunContext(t *testing.T) {
 	if n := len(w.backend.Runs()); n != 3 {
 		t.Errorf("stored %d runs, want 3", n)
 	}
-	if errs := w.errs.list(); len(errs) != 0 {
+	if errs := w.errs.Errors(); len(errs) != 0 {
 		t.Errorf("background errors: %v", errs)
 	}
 }

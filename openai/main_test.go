@@ -1,15 +1,13 @@
 package openai_test
 
 import (
-	"os"
 	"testing"
 
+	"github.com/gentrace/gentrace-go/internal/benchkit"
 	"github.com/gentrace/gentrace-go/internal/leakcheck"
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(sinkEnv) == "1" {
-		serveSink() // a benchmark's backend, in a process of its own
-	}
+	benchkit.ServeSinkIfChild() // a benchmark's backend, in a process of its own
 	leakcheck.Main(m)
 }

@@ -1,23 +1,19 @@
 package openaigo_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	gentrace "github.com/gentrace/gentrace-go"
+	"github.com/gentrace/gentrace-go/internal/benchkit"
 	"github.com/gentrace/gentrace-go/openai/openaitest"
 	"github.com/gentrace/gentrace-go/openaigo"
 	"github.com/gentrace/gentrace-go/openaihttp"
@@ -77,54 +73,6 @@ var benchReply = strings.TrimSpace(strings.Repeat("If the atlas has not arrived 
 	"Orders page of your account, where the tracking numbers appear as soon as each one leaves the " +
 	"warehouse. Is there anything else I can help you with today?")
 
-// sinkEnv, set in a child process, makes TestMain serve a Gentrace backend
-// that discards what it receives.
-const sinkEnv = "GENTRACE_BENCH_SINK"
-
-// serveSink runs the discarding backend of a child process: it prints its
-// address and serves until its standard input closes.
-func serveSink() {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	go func() {
-		_ = http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, _ = io.Copy(io.Discard, r.Body)
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = io.WriteString(w, `{"pipelineRunId":"00000000-0000-4000-8000-000000000000"}`)
-		}))
-	}()
-	os.Stdout.WriteString(ln.Addr().String() + "\n")
-	_, _ = io.Copy(io.Discard, os.Stdin)
-	os.Exit(0)
-}
-
-// startSink starts the discarding backend in a child process, so that its
-// CPU is not counted as the SDK's, and returns its base URL.
-func startSink(b *testing.B) string {
-	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), sinkEnv+"=1")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
-	addr, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		b.Fatal(err)
-	}
-	return "http://" + strings.TrimSpace(addr) + "/api"
-}
-
 // benchEnv is one fake OpenAI server, a bare and a recording openai-go
 // client, and a Gentrace client delivering to a discarding backend in
 // another process.
@@ -139,7 +87,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	b.Helper()
 	oai := openaitest.NewServer(openaitest.WithoutRecording())
 	b.Cleanup(oai.Close)
-	gc, err := gentrace.New(gentrace.WithAPIKey("bench"), gentrace.WithBaseURL(startSink(b)),
+	gc, err := gentrace.New(gentrace.WithAPIKey("bench"), gentrace.WithBaseURL(benchkit.StartSink(b)),
 		gentrace.WithQueueSize(1<<16), gentrace.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		b.Fatal(err)
@@ -273,7 +221,7 @@ func benchChat(b *testing.B, env *benchEnv, client openai.Client, recorded, sett
 	rot.end()
 	rot.flush()
 	b.ReportAllocs()
-	report := reportCPU(b)
+	report := benchkit.ReportCPU(b)
 	for i := 0; b.Loop(); i++ {
 		nextQuestion(&params, i)
 		resp, err := client.Chat.Completions.New(ctx(), params)
@@ -314,7 +262,7 @@ func benchStream(b *testing.B, env *benchEnv, client openai.Client, recorded, se
 	rot.end()
 	rot.flush()
 	b.ReportAllocs()
-	report := reportCPU(b)
+	report := benchkit.ReportCPU(b)
 	for i := 0; b.Loop(); i++ {
 		run(i)
 	}
@@ -356,26 +304,6 @@ func BenchmarkTimeToFirstChunk(b *testing.B) {
 			b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "ns/first-chunk")
 		})
 	}
-}
-
-// reportCPU starts measuring the process's CPU time (user and system, all
-// goroutines: caller, fake OpenAI server, delivery) and returns a function
-// that reports it per operation as cpu-ns/op.
-func reportCPU(b *testing.B) func() {
-	start := processCPU()
-	return func() {
-		if b.N > 0 {
-			b.ReportMetric(float64((processCPU()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
-		}
-	}
-}
-
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // discard is a Gentrace backend in memory: it answers every run at once,
@@ -520,7 +448,7 @@ func benchMiddleware(b *testing.B, request []byte, do func(*http.Request) (*http
 	_ = gc.Flush(context.Background())
 	run = nil
 	b.ReportAllocs()
-	report := reportCPU(b)
+	report := benchkit.ReportCPU(b)
 	for i := 0; b.Loop(); i++ {
 		call(i)
 	}

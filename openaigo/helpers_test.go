@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,36 +23,19 @@ type world struct {
 	backend *gentracetest.Server
 	gc      *gentrace.Client
 	oai     *openaitest.Server
-	errs    *errorLog
-}
-
-type errorLog struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-func (l *errorLog) add(err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.errs = append(l.errs, err)
-}
-
-func (l *errorLog) list() []error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]error(nil), l.errs...)
+	errs    *gentracetest.ErrorLog
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	backend := gentracetest.Start(t)
-	errs := &errorLog{}
+	errs := &gentracetest.ErrorLog{}
 	gc, err := gentrace.New(
 		gentrace.WithAPIKey(backend.APIKey),
 		gentrace.WithBaseURL(backend.URL),
 		gentrace.WithHTTPClient(backend.Client()),
 		gentrace.WithLogger(slog.New(slog.DiscardHandler)),
-		gentrace.WithErrorHandler(errs.add),
+		gentrace.WithErrorHandler(errs.Add),
 	)
 	if err != nil {
 		t.Fatal(err)

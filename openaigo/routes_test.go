@@ -352,7 +352,7 @@ func TestEveryRouteThroughOpenAIGo(t *testing.T) {
 				t.Errorf("step %s %s, error %q, user %q", s.ProviderName, s.Invocation, s.Error, s.Context.UserID)
 			}
 			tt.check(t, s)
-			if errs := w.errs.list(); len(errs) != 0 {
+			if errs := w.errs.Errors(); len(errs) != 0 {
 				t.Errorf("errors: %v", errs)
 			}
 		})

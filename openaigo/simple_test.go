@@ -68,7 +68,7 @@ func TestSimpleModePerRequest(t *testing.T) {
 		check(tt.name+", stream", streamID, prev)
 		prev = streamID
 	}
-	if errs := w.errs.list(); len(errs) != 0 {
+	if errs := w.errs.Errors(); len(errs) != 0 {
 		t.Errorf("errors: %v", errs)
 	}
 }
@@ -135,7 +135,7 @@ func TestWithPipelineUnderARunIsReportedAndRecordsIntoTheRun(t *testing.T) {
 			t.Errorf("run %+v", run)
 		}
 	}
-	errs := w.errs.list()
+	errs := w.errs.Errors()
 	if len(errs) != 2 || !errors.Is(errs[0], openaigo.ErrRunOption) || !strings.Contains(errs[0].Error(), `"other"`) {
 		t.Errorf("errors: %v", errs)
 	}
@@ -187,7 +187,7 @@ func TestOptionMistakesAreReportedNotReturned(t *testing.T) {
 	if run := w.end(r); len(run.StepRuns) != 1 || run.Metadata["k"].Type != "" {
 		t.Errorf("run %+v", run)
 	}
-	if errs := w.errs.list(); len(errs) != 1 || !errors.Is(errs[0], gentrace.ErrInvalidMetadata) {
+	if errs := w.errs.Errors(); len(errs) != 1 || !errors.Is(errs[0], gentrace.ErrInvalidMetadata) {
 		t.Errorf("errors: %v", errs)
 	}
 }
@@ -232,7 +232,7 @@ func TestWithPipelineAndAPipelineNamedByTheContext(t *testing.T) {
 			t.Errorf("%s: recorded in %q, want %q", tt.name, run.Slug, tt.want)
 		}
 	}
-	if errs := w.errs.list(); len(errs) != 0 {
+	if errs := w.errs.Errors(); len(errs) != 0 {
 		t.Logf("reported: %v", errs) // the context's pipeline has no run to report to
 	}
 }

@@ -7,11 +7,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	gentrace "github.com/gentrace/gentrace-go"
+	"github.com/gentrace/gentrace-go/internal/benchkit"
 	"github.com/gentrace/gentrace-go/openaihttp"
 )
 
@@ -108,7 +107,7 @@ func BenchmarkRecorder(b *testing.B) {
 			_ = gc.Flush(context.Background())
 			run = nil
 			b.ReportAllocs()
-			start := processCPU()
+			start := benchkit.ProcessCPU()
 			for i := 0; b.Loop(); i++ {
 				call(i)
 			}
@@ -118,15 +117,7 @@ func BenchmarkRecorder(b *testing.B) {
 			}
 			// CPU per call, delivery included (the loop ends before the
 			// last runs are delivered; Flush waits for them).
-			b.ReportMetric(float64((processCPU()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64((benchkit.ProcessCPU()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
 	}
-}
-
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -127,7 +127,7 @@ func TestUnparseableAnswerIsRecordedAsText(t *testing.T) {
 	if s.Outputs["unparsedBody"] != "<html>proxy page</html>" || s.Outputs["recordingError"] == nil {
 		t.Errorf("outputs = %v", s.Outputs)
 	}
-	if errs := w.errs.list(); len(errs) != 1 || !strings.Contains(errs[0].Error(), "not a JSON object") {
+	if errs := w.errs.Errors(); len(errs) != 1 || !strings.Contains(errs[0].Error(), "not a JSON object") {
 		t.Errorf("diagnostic = %v", errs)
 	}
 }

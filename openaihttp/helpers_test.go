@@ -188,30 +188,13 @@ type world struct {
 	rec     *openaihttp.Recorder
 	wire    *wire
 	logs    *syncBuffer
-	errs    *errorLog
-}
-
-type errorLog struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-func (l *errorLog) add(err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.errs = append(l.errs, err)
-}
-
-func (l *errorLog) list() []error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]error(nil), l.errs...)
+	errs    *gentracetest.ErrorLog
 }
 
 func newWorld(t *testing.T, opts ...openaihttp.Option) *world {
 	t.Helper()
 	backend := gentracetest.Start(t)
-	logs, errs := &syncBuffer{}, &errorLog{}
+	logs, errs := &syncBuffer{}, &gentracetest.ErrorLog{}
 	clock := &stepClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	gc, err := gentrace.New(
 		gentrace.WithAPIKey(backend.APIKey),
@@ -219,7 +202,7 @@ func newWorld(t *testing.T, opts ...openaihttp.Option) *world {
 		gentrace.WithHTTPClient(backend.Client()),
 		gentrace.WithClock(clock.Now),
 		gentrace.WithLogger(slog.New(slog.NewTextHandler(logs, nil))),
-		gentrace.WithErrorHandler(errs.add),
+		gentrace.WithErrorHandler(errs.Add),
 		gentrace.WithRetry(0, time.Millisecond, time.Millisecond),
 	)
 	if err != nil {

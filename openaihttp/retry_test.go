@@ -104,7 +104,7 @@ func TestRetriedSimpleModeCallIsOneRun(t *testing.T) {
 	if s.Error != "" || s.Outputs["attempt"] != 2.0 || run.StepRuns[0].Context.UserID != "u-3" {
 		t.Errorf("step = %q %v", s.Error, s.Outputs)
 	}
-	if errs := w.errs.list(); len(errs) != 0 {
+	if errs := w.errs.Errors(); len(errs) != 0 {
 		t.Errorf("errors: %v", errs)
 	}
 }

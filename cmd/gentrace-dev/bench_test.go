@@ -10,12 +10,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gentrace/gentrace-go/cmd/gentrace-dev/internal/server"
 	"github.com/gentrace/gentrace-go/cmd/gentrace-dev/internal/store"
+	"github.com/gentrace/gentrace-go/internal/benchkit"
 	"github.com/gentrace/gentrace-go/internal/contract"
 	"github.com/google/uuid"
 )
@@ -40,13 +40,13 @@ func BenchmarkIngest(b *testing.B) {
 			s := newSDK(b, srv.URL+"/api", workers)
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := processCPU(b)
+			cpu := benchkit.ProcessCPU()
 			for i := range b.N {
 				s.threeStepRun(b, i)
 			}
 			s.flush(b)
 			b.StopTimer()
-			cpu = processCPU(b) - cpu
+			cpu = benchkit.ProcessCPU() - cpu
 			if got := s.delivered(); got != uint64(b.N) {
 				b.Fatalf("%d runs delivered, want %d", got, b.N)
 			}
@@ -57,15 +57,6 @@ func BenchmarkIngest(b *testing.B) {
 			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/run")
 		})
 	}
-}
-
-// processCPU returns the CPU time the process has used so far.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func startBench(b *testing.B) *server.Server {

@@ -274,44 +274,7 @@ func Members(data []byte, fn func(key, value []byte) bool) bool {
 	if i >= len(data) || data[i] != '{' {
 		return false
 	}
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		return skipSpace(data, i+1) == len(data)
-	}
-	for {
-		if i >= len(data) || data[i] != '"' {
-			return false
-		}
-		kEnd := skipString(data, i)
-		if kEnd < 0 {
-			return false
-		}
-		key := data[i+1 : kEnd-1]
-		i = skipSpace(data, kEnd)
-		if i >= len(data) || data[i] != ':' {
-			return false
-		}
-		i = skipSpace(data, i+1)
-		vEnd := skipValue(data, i, 1)
-		if vEnd < 0 {
-			return false
-		}
-		if !fn(key, data[i:vEnd:vEnd]) {
-			return true
-		}
-		i = skipSpace(data, vEnd)
-		if i >= len(data) {
-			return false
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case '}':
-			return skipSpace(data, i+1) == len(data)
-		default:
-			return false
-		}
-	}
+	return MembersFrom(data, i, func(key, value []byte, _ int) bool { return fn(key, value) })
 }
 
 // Elements calls fn with each element of the JSON array data, in order,

@@ -124,7 +124,7 @@ func TestSoak(t *testing.T) {
 
 	capture := newCaptor()
 	logs := &countingHandler{}
-	var bgErrors errorList
+	var bgErrors gentracetest.ErrorLog
 	gc, err := gentrace.New(
 		gentrace.WithAPIKey(gt.APIKey),
 		gentrace.WithBaseURL(gt.URL),
@@ -134,7 +134,7 @@ func TestSoak(t *testing.T) {
 		gentrace.WithWorkers(workers),
 		gentrace.WithRetry(maxRetries, retryWaitMin, retryWaitMax),
 		gentrace.WithLogger(slog.New(logs)),
-		gentrace.WithErrorHandler(bgErrors.add),
+		gentrace.WithErrorHandler(bgErrors.Add),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +237,7 @@ func TestSoak(t *testing.T) {
 	// A run refused for good (a redirect, a 413) is reported once, and
 	// naming it; nothing else is reported.
 	refused := map[string]int{}
-	for _, err := range bgErrors.all() {
+	for _, err := range bgErrors.Errors() {
 		var apiErr *gentrace.APIError
 		ok := errors.As(err, &apiErr)
 		id, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "gentrace: run "), " ")
@@ -664,24 +664,6 @@ func (h *heapSampler) stop() uint64 {
 	h.once.Do(func() { close(h.quit) })
 	<-h.done
 	return h.peak.Load()
-}
-
-// errorList collects the errors given to the client's error handler.
-type errorList struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-func (l *errorList) add(err error) {
-	l.mu.Lock()
-	l.errs = append(l.errs, err)
-	l.mu.Unlock()
-}
-
-func (l *errorList) all() []error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]error(nil), l.errs...)
 }
 
 // countingHandler is a slog.Handler that counts error records and keeps

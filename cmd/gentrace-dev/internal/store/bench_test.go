@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gentrace/gentrace-go/internal/benchkit"
 	"github.com/gentrace/gentrace-go/internal/contract"
 	"github.com/google/uuid"
 )
@@ -37,23 +37,15 @@ func BenchmarkAddRun(b *testing.B) {
 				})
 			}
 			b.ResetTimer()
-			cpu := processCPU(b)
+			cpu := benchkit.ProcessCPU()
 			for i := range b.N {
 				work <- i
 			}
 			close(work)
 			wg.Wait()
 			b.StopTimer()
-			b.ReportMetric(float64((processCPU(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/run")
+			b.ReportMetric(float64((benchkit.ProcessCPU()-cpu).Microseconds())/float64(b.N), "cpu-µs/run")
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
 		})
 	}
-}
-
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
