@@ -25,14 +25,8 @@ import (
 // estimate of a stream that carried no usage. It runs once, on a delivery
 // goroutine (or when the step is first read), never on the caller's path.
 func (c *capture) complete(s *gentrace.Step) {
-	// Runner.Record leaves the maps to completion, which makes them
-	// empty before calling this; a step completed some other way gets
-	// its own.
-	for _, m := range []*map[string]any{&s.Inputs, &s.ModelParams, &s.Outputs} {
-		if *m == nil {
-			*m = map[string]any{}
-		}
-	}
+	// The step's maps are non-nil and empty: gentrace makes them before
+	// calling Complete (see Step.Complete).
 	model := c.splitRequest(s)
 	if c.call != nil {
 		for k, v := range c.call.Inputs {
